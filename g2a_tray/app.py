@@ -1,0 +1,275 @@
+"""The composition root: builds the parts, wires their signals, and owns the app's state.
+
+Widgets only present; adapters only adapt; everything they ask for comes here.
+Dialogs and the form are built on first use so that start-up costs little more than a
+bare tray icon (tests/benchmarks/bench_startup.py measures it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl
+from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from g2a_tray import APP_NAME, __version__
+from g2a_tray.core.launch import (
+    Launch,
+    LaunchError,
+    LaunchRequest,
+    build_session_url,
+    check_request,
+)
+from g2a_tray.core.launch_log import MemoryLaunchLog
+from g2a_tray.core.paths import AppPaths
+from g2a_tray.core.settings import Settings
+from g2a_tray.core.settings_store import SettingsStore
+from g2a_tray.qt.browser import Opener, open_in_system_browser
+from g2a_tray.qt.icons import app_icon
+from g2a_tray.qt.single_instance import InstanceServer
+from g2a_tray.qt.tray import TrayController
+
+if TYPE_CHECKING:
+    from g2a_tray.ui.quick_form import QuickForm
+
+log = logging.getLogger(__name__)
+
+
+class TrayApp(QObject):
+    """One running g2a-tray: settings, tray, form, launches, and the instance socket."""
+
+    def __init__(self, app: QApplication, paths: AppPaths, opener: Opener | None = None) -> None:
+        super().__init__()
+        self._qapp = app
+        self.paths = paths
+        self._open: Opener = opener or open_in_system_browser
+        self.store = SettingsStore(paths.settings_file)
+        loaded = self.store.load()
+        self.settings: Settings = loaded.settings
+        self._startup_message = loaded.message()
+        self.launches = MemoryLaunchLog()
+        self._form: QuickForm | None = None
+        self._notices: list[QMessageBox] = []
+
+        self.tray = TrayController(app_icon(), self)
+        self.tray.set_shortcut_hint(self.settings.shortcut)
+        self.tray.start_requested.connect(self.show_form)
+        self.tray.settings_requested.connect(self.show_settings)
+        self.tray.log_folder_requested.connect(self.open_log_folder)
+        self.tray.quit_requested.connect(self.quit)
+        self.tray.availability_changed.connect(self._on_tray_availability)
+
+    # -- life cycle
+
+    def start(self) -> None:
+        log.info("g2a-tray %s starting (config %s)", __version__, self.paths.config_dir)
+        if not self.tray.start():
+            self.show_form()
+        if self._startup_message:
+            self.notify_user("g2a-tray settings", self._startup_message)
+        if os.environ.get("G2A_TRAY_BENCH_EXIT"):
+            # Start-up benchmark: report once the event loop has shown the icon, then leave.
+            QTimer.singleShot(0, self._bench_exit)
+
+    def _bench_exit(self) -> None:
+        sys.stdout.write(f"ready tray={self.tray.available}\n")
+        sys.stdout.flush()
+        self._qapp.quit()
+
+    def quit(self) -> None:
+        log.info("quitting")
+        self.tray.hide()
+        self._qapp.quit()
+
+    # -- the instance socket
+
+    def handle_request(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Answer a later ``g2a-tray`` process (see core/ipc_protocol.py)."""
+        cmd = request["cmd"]
+        if cmd == "ping":
+            return {"ok": True, "version": __version__}
+        if cmd == "show-form":
+            self.show_form(request.get("partnerObject", ""))
+            return {"ok": True}
+        if cmd == "quit":
+            QTimer.singleShot(0, self.quit)  # answer first, then go
+            return {"ok": True}
+        if cmd == "start":
+            launch_request = LaunchRequest(
+                partner_object=request.get("partnerObject", ""),
+                partner_object_url=request.get("partnerObjectUrl", ""),
+                layout=request.get("layout", self.settings.layout),
+            )
+            try:
+                launch, opened = self.start_session(launch_request)
+            except LaunchError as exc:
+                return {"ok": False, "error": str(exc)}
+            return {"ok": True, "url": launch.url, "opened": opened}
+        return {"ok": False, "error": f"unknown command {cmd!r}"}
+
+    # -- sessions
+
+    def start_session(self, request: LaunchRequest) -> tuple[Launch, bool]:
+        """Check ``request``, open the session page, remember the launch.
+
+        Raises LaunchError for input to correct. Returns the launch and whether the
+        browser took it (when not, the user has been shown the URL to copy).
+        """
+        checked = check_request(request, self.settings)
+        url = build_session_url(self.settings, checked)
+        launch = Launch(checked, url)
+        self.launches.record(launch)
+        opened = self._open(url)
+        log.info("session launched for %r", checked.partner_object)
+        if not opened:
+            self.notify_user(
+                "Could not open the browser",
+                "g2a-tray could not hand the session page to your browser. Open this "
+                f"address yourself:\n\n{url}",
+                copyable=url,
+            )
+        return launch, opened
+
+    # -- windows
+
+    def form(self) -> QuickForm:
+        if self._form is None:
+            from g2a_tray.ui.quick_form import QuickForm
+
+            self._form = QuickForm()
+            self._form.setWindowIcon(app_icon())
+            self._form.submitted.connect(self._on_form_submitted)
+            self._form.settings_requested.connect(self.show_settings)
+            self._form.dismiss_requested.connect(self._dismiss_form)
+            self._form.close_requested.connect(self._close_form)
+            self._form.set_tray_mode(self.tray.available)
+        return self._form
+
+    def show_form(self, partner_object: str = "") -> None:
+        form = self.form()
+        if not form.isVisible() or form.isMinimized():
+            form.prepare(self.settings, partner_object)
+            form.adjustSize()
+            self._place_on_pointer_screen(form)
+        elif partner_object:
+            form.prepare(self.settings, partner_object)
+        form.showNormal()
+        form.raise_()
+        form.activateWindow()
+
+    @staticmethod
+    def _place_on_pointer_screen(form: QuickForm) -> None:
+        screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = form.frameGeometry()
+        frame.moveCenter(area.center())
+        form.move(frame.topLeft())
+
+    def _on_form_submitted(self, request: LaunchRequest) -> None:
+        form = self.form()
+        try:
+            self.start_session(request)
+        except LaunchError as exc:
+            form.show_error(exc.field, str(exc))
+            return
+        self._dismiss_form()
+
+    def _dismiss_form(self) -> None:
+        form = self.form()
+        if self.tray.available:
+            form.hide()
+        else:
+            form.showMinimized()  # without a tray, hiding would make the app invisible
+
+    def _close_form(self) -> None:
+        if self.tray.available:
+            self.form().hide()
+        else:
+            self.quit()
+
+    def _on_tray_availability(self, available: bool) -> None:
+        if self._form is not None:
+            self._form.set_tray_mode(available)
+
+    def show_settings(self) -> None:
+        from g2a_tray.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self._save_settings, str(self.paths.settings_file))
+        dialog.setWindowIcon(app_icon())
+        dialog.exec()
+
+    def _save_settings(self, settings: Settings) -> None:
+        self.store.save(settings)
+        self.settings = settings
+        self.tray.set_shortcut_hint(settings.shortcut)
+        log.info("settings saved to %s", self.paths.settings_file)
+
+    def open_log_folder(self) -> None:
+        self.paths.log_dir.mkdir(parents=True, exist_ok=True)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.log_dir))):
+            self.notify_user(
+                "Log folder",
+                f"The log is in {self.paths.log_dir}",
+                copyable=str(self.paths.log_dir),
+            )
+
+    def notify_user(self, title: str, text: str, copyable: str | None = None) -> None:
+        """A non-blocking message box: start-up problems and failures the user must see."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text)
+        box.setWindowIcon(app_icon())
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if copyable is not None:
+            copy = box.addButton("Copy and close", QMessageBox.ButtonRole.ActionRole)
+            copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(copyable))
+        box.addButton(QMessageBox.StandardButton.Ok)
+        box.finished.connect(lambda _result, b=box: self._notices.remove(b))
+        self._notices.append(box)
+        box.show()
+
+
+def create_qapplication(argv: list[str]) -> QApplication:
+    app = QApplication.instance() or QApplication(argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("g2a-tray")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def run_app(paths: AppPaths, background: bool) -> int:
+    """Run the tray app until Quit; hand over to an app that already runs."""
+    from g2a_tray.core.ipc_protocol import socket_name
+    from g2a_tray.qt.crash import CrashReporter
+
+    app = create_qapplication([APP_NAME])  # argv[0] names the X11 window class
+    server = InstanceServer(socket_name(paths.config_dir))
+    if not server.listen():
+        from g2a_tray.qt.single_instance import NotRunning, send_request
+
+        if background:
+            return 0
+        try:
+            send_request(server.name, {"cmd": "show-form"})
+        except (NotRunning, TimeoutError, ValueError) as exc:
+            log.error("another g2a-tray holds the socket but did not answer: %s", exc)
+            sys.stderr.write(
+                f"g2a-tray: another g2a-tray seems to run but does not answer ({exc}).\n"
+            )
+            return 1
+        return 0
+    tray_app = TrayApp(app, paths)
+    server.set_handler(tray_app.handle_request)
+    CrashReporter(str(paths.log_dir)).install()
+    tray_app.start()
+    code = app.exec()
+    server.close()
+    log.info("stopped")
+    return code

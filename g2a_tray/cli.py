@@ -1,0 +1,205 @@
+"""The command line: ``g2a-tray [run|new-session|start|quit]``. A contract for scripts.
+
+Exit codes: 0 done; 1 the app could not be reached or the browser not opened;
+2 bad input (argparse errors included).
+
+Every verb except ``run`` talks to the running app over its local socket, starting
+one first where needed, so that sessions started from scripts are tracked by the app.
+These client paths import QtCore and QtNetwork only (no QtWidgets): they return fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+import time
+from typing import Any
+
+from g2a_tray import __version__
+from g2a_tray.core.paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+APP_START_TIMEOUT_S = 20.0
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="g2a-tray",
+        description="Start GoToAssist attended sessions from the system tray.",
+        epilog="Without a command, g2a-tray runs the tray app (same as 'g2a-tray run').",
+    )
+    parser.add_argument("--version", action="version", version=f"g2a-tray {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    verbs = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = verbs.add_parser(
+        "run",
+        help="run the tray app (if it already runs, show its quick form)",
+        description="Run the tray app. If it already runs for this user and config "
+        "folder, the running app shows its quick form and this command exits.",
+    )
+    run.add_argument("--background", action="store_true", help=argparse.SUPPRESS)
+
+    verbs.add_parser(
+        "new-session",
+        help="show the quick form of the running app (starting it if needed)",
+        description="Show the quick form of the running app, starting the app first if "
+        "none runs. Bind this to a desktop keyboard shortcut.",
+    )
+
+    start = verbs.add_parser(
+        "start",
+        help="start a session at once and print the URL opened",
+        description="Start an attended session at once through the running app (started "
+        "if needed, so the session is tracked) and print the URL opened in the browser.",
+    )
+    start.add_argument("partner_object", metavar="PARTNER_OBJECT", help="the ticket id")
+    start.add_argument(
+        "--partner-object-url",
+        metavar="URL",
+        default="",
+        help="the ticket's URL (default: from the ticket URL template in the settings)",
+    )
+    start.add_argument(
+        "--layout",
+        choices=("full", "iframe"),
+        default=None,
+        help="page layout (default: the one in the settings)",
+    )
+
+    verbs.add_parser(
+        "quit", help="quit the running app", description="Ask the running app to quit cleanly."
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    paths = AppPaths.default()
+    from g2a_tray.logging_setup import setup_logging
+
+    setup_logging(paths.log_file, verbose=args.verbose)
+    command = args.command or "run"
+    try:
+        if command == "run":
+            return _run(paths, background=getattr(args, "background", False))
+        if command == "new-session":
+            _request(paths, {"cmd": "show-form"}, start_app=True)
+            return EXIT_OK
+        if command == "start":
+            return _start(paths, args)
+        if command == "quit":
+            return _quit(paths)
+    except _ClientError as exc:
+        sys.stderr.write(f"g2a-tray: {exc}\n")
+        return exc.code
+    raise AssertionError(command)
+
+
+class _ClientError(Exception):
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _socket_name(paths: AppPaths) -> str:
+    from g2a_tray.core.ipc_protocol import socket_name
+
+    return socket_name(paths.config_dir)
+
+
+def _run(paths: AppPaths, background: bool) -> int:
+    from g2a_tray.qt.single_instance import is_running
+
+    name = _socket_name(paths)
+    if is_running(name):
+        if background:
+            return EXIT_OK
+        _request(paths, {"cmd": "show-form"}, start_app=False)
+        return EXIT_OK
+    from g2a_tray.app import run_app
+
+    return run_app(paths, background)
+
+
+def _start(paths: AppPaths, args: argparse.Namespace) -> int:
+    message = {
+        "cmd": "start",
+        "partnerObject": args.partner_object,
+        "partnerObjectUrl": args.partner_object_url,
+    }
+    if args.layout is not None:
+        message["layout"] = args.layout
+    response = _request(paths, message, start_app=True)
+    print(response["url"])
+    if not response.get("opened", False):
+        sys.stderr.write(
+            "g2a-tray: the browser could not be opened; open the URL above yourself.\n"
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _quit(paths: AppPaths) -> int:
+    from g2a_tray.qt.single_instance import NotRunning
+
+    try:
+        _send(_socket_name(paths), {"cmd": "quit"})
+    except NotRunning:
+        sys.stderr.write("g2a-tray is not running.\n")
+    return EXIT_OK
+
+
+def _send(name: str, message: dict[str, Any]) -> dict[str, Any]:
+    from g2a_tray.core.ipc_protocol import ProtocolError
+    from g2a_tray.qt.single_instance import send_request
+
+    try:
+        return send_request(name, message)
+    except (TimeoutError, ProtocolError) as exc:
+        raise _ClientError(f"the running g2a-tray did not answer properly: {exc}") from None
+
+
+def _request(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> dict[str, Any]:
+    """Send ``message`` to the running app, starting one first if asked to."""
+    from g2a_tray.qt.single_instance import NotRunning, is_running
+
+    name = _socket_name(paths)
+    try:
+        response = _send(name, message)
+    except NotRunning:
+        if not start_app:
+            raise _ClientError("g2a-tray is not running.") from None
+        _spawn_app()
+        deadline = time.monotonic() + APP_START_TIMEOUT_S
+        while not is_running(name):
+            if time.monotonic() > deadline:
+                raise _ClientError(
+                    f"g2a-tray did not start in time; see the log in {paths.log_dir}"
+                ) from None
+            time.sleep(0.05)  # polling another process's socket: no signal to wait on
+        response = _send(name, message)
+    if not response.get("ok"):
+        raise _ClientError(str(response.get("error", "the request failed")), EXIT_USAGE)
+    return response
+
+
+def _spawn_app() -> None:
+    """Start the tray app as its own process, detached from this terminal."""
+    if getattr(sys, "frozen", False):
+        cmd = [sys.executable, "run", "--background"]
+    else:
+        cmd = [sys.executable, "-m", "g2a_tray", "run", "--background"]
+    log.info("starting the app: %s", cmd)
+    subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+    )

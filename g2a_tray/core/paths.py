@@ -1,0 +1,41 @@
+"""Where g2a-tray keeps its files, following the platform's conventions (XDG on Linux).
+
+Everything goes through :class:`AppPaths` so that tests and the demo can point a whole
+app at temporary folders by setting ``XDG_CONFIG_HOME`` and friends, and so that two
+config folders give two independent apps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from g2a_tray import APP_NAME
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The folders of one g2a-tray profile."""
+
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def default(cls) -> AppPaths:
+        """Resolve the folders now (environment variables are read at call time)."""
+        return cls(
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        )
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.toml"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "g2a-tray.log"

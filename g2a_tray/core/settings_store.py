@@ -1,0 +1,162 @@
+"""Reading and writing ``settings.toml`` without ever losing what the user wrote.
+
+- tomlkit keeps comments, ordering and keys this version does not know on save.
+- Writes are atomic (temporary file in the same folder, fsync, ``os.replace``), so a
+  crash mid-write leaves the old file or the new one, never half of one.
+- A file that cannot be read or parsed is moved aside (``settings.toml.broken-<time>``)
+  and defaults are used; the caller is told once so it can tell the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+import tomlkit.exceptions
+from tomlkit.items import Table
+
+from g2a_tray.core.settings import FIELDS, Problem, Settings, settings_from_mapping
+
+log = logging.getLogger(__name__)
+
+MAX_SETTINGS_BYTES = 1024 * 1024
+
+
+@dataclass
+class LoadResult:
+    """What loading produced, and what the user should be told about it."""
+
+    settings: Settings
+    problems: list[Problem] = field(default_factory=list)
+    moved_aside_to: Path | None = None
+    error: str | None = None
+    path: Path | None = None
+
+    def message(self) -> str | None:
+        """One plain-words message for the user, or None when all went well."""
+        if self.moved_aside_to is not None:
+            return (
+                f"Your settings file could not be read ({self.error}). It was kept as "
+                f"{self.moved_aside_to.name} in {self.moved_aside_to.parent} and g2a-tray "
+                "is using its default settings."
+            )
+        if self.problems:
+            lines = "\n".join(f"• {p}" for p in self.problems)
+            where = f" ({self.path})" if self.path else ""
+            return f"Some values in your settings file{where} were not used:\n{lines}"
+        return None
+
+
+class SettingsStore:
+    """Loads and saves one settings file, keeping unknown keys and comments."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._document: tomlkit.TOMLDocument = tomlkit.document()
+
+    def load(self) -> LoadResult:
+        """Read the file; never raises for a missing, unreadable or invalid file."""
+        try:
+            raw = self._read_bytes()
+        except FileNotFoundError:
+            self._document = tomlkit.document()
+            return LoadResult(Settings())
+        except (OSError, ValueError) as exc:
+            return self._move_aside(str(exc))
+        try:
+            self._document = tomlkit.parse(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            return self._move_aside("it is not UTF-8 text")
+        except tomlkit.exceptions.ParseError as exc:
+            return self._move_aside(f"TOML error: {exc}")
+        settings, problems = settings_from_mapping(self._document.unwrap())
+        for problem in problems:
+            log.warning("settings value not used: %s", problem)
+        return LoadResult(settings, problems, path=self.path)
+
+    def _read_bytes(self) -> bytes:
+        with self.path.open("rb") as fh:
+            raw = fh.read(MAX_SETTINGS_BYTES + 1)
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise ValueError("it is larger than 1 MiB")
+        return raw
+
+    def _move_aside(self, reason: str) -> LoadResult:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.broken-{stamp}-{n}")
+        self._document = tomlkit.document()
+        try:
+            os.replace(self.path, target)
+        except OSError as exc:
+            log.error(
+                "settings file %s unreadable (%s) and not movable: %s", self.path, reason, exc
+            )
+            return LoadResult(Settings(), error=reason)
+        log.error("settings file unreadable (%s); moved to %s", reason, target)
+        return LoadResult(Settings(), moved_aside_to=target, error=reason)
+
+    def save(self, settings: Settings) -> None:
+        """Write ``settings`` over the values it knows; other keys stay as they were.
+
+        Raises ``OSError`` if the file cannot be written; the old file is then intact.
+        """
+        doc = self._current_document()
+        defaults = Settings()
+        for f in FIELDS:
+            value = settings.get(f.key)
+            container: Any = doc
+            for part in f.key[:-1]:
+                if not isinstance(container.get(part), Table):
+                    container[part] = tomlkit.table()
+                container = container[part]
+            name = f.key[-1]
+            if name not in container and value == defaults.get(f.key):
+                continue  # a default the user never wrote stays unwritten: defaults can move
+            container[name] = value
+        write_atomically(self.path, tomlkit.dumps(doc).encode("utf-8"))
+
+    def _current_document(self) -> tomlkit.TOMLDocument:
+        """The file as it is now, so keys another program wrote since loading survive."""
+        try:
+            self._document = tomlkit.parse(self._read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            self._document = tomlkit.document()
+        except (OSError, ValueError, tomlkit.exceptions.ParseError):
+            pass  # keep what was loaded; a broken file is replaced by a good one
+        return self._document
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

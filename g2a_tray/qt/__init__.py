@@ -1,0 +1,1 @@
+"""Thin Qt adapters (local socket, browser, tray, crash reporting) behind small interfaces."""

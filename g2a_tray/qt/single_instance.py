@@ -1,0 +1,158 @@
+"""One app per user and config folder, over QLocalServer/QLocalSocket.
+
+The client half (:func:`send_request`) imports QtCore and QtNetwork only, never
+QtWidgets, so ``g2a-tray quit`` or ``start`` return quickly. The server half runs in
+the app's GUI thread and is event-driven, so a slow client never blocks the UI.
+
+Races: becoming the server happens under a QLockFile, so two launches at the same
+instant end with exactly one app; a socket file left by a crashed app is removed only
+under that lock and only when nothing answers on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QLockFile, QObject
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from g2a_tray.core import ipc_protocol
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+CONNECT_TIMEOUT_MS = 1000
+REPLY_TIMEOUT_MS = 10000
+
+
+class NotRunning(Exception):
+    """No app answers on the socket."""
+
+
+def send_request(
+    name: str, message: dict[str, Any], timeout_ms: int = REPLY_TIMEOUT_MS
+) -> dict[str, Any]:
+    """Send one request to the running app and return its response.
+
+    Raises :class:`NotRunning` when no app listens, ``TimeoutError`` when it does not
+    answer in time, and ``ipc_protocol.ProtocolError`` for a garbled answer.
+    """
+    sock = QLocalSocket()
+    sock.connectToServer(name)
+    if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
+        raise NotRunning(sock.errorString())
+    try:
+        sock.write(QByteArray(ipc_protocol.encode(message)))
+        if not sock.waitForBytesWritten(timeout_ms):
+            raise TimeoutError("the running g2a-tray did not take the request")
+        buffer = b""
+        while b"\n" not in buffer:
+            if not sock.waitForReadyRead(timeout_ms):
+                if sock.state() != QLocalSocket.LocalSocketState.ConnectedState:
+                    raise ipc_protocol.ProtocolError("the running g2a-tray closed the connection")
+                raise TimeoutError("the running g2a-tray did not answer in time")
+            buffer += bytes(sock.readAll().data())
+            if len(buffer) > ipc_protocol.MAX_LINE_BYTES:
+                raise ipc_protocol.ProtocolError("answer too long")
+        return ipc_protocol.decode_response(buffer.split(b"\n", 1)[0])
+    finally:
+        sock.disconnectFromServer()
+
+
+def is_running(name: str) -> bool:
+    try:
+        return bool(send_request(name, {"cmd": "ping"}, timeout_ms=3000).get("ok"))
+    except (NotRunning, TimeoutError, ipc_protocol.ProtocolError):
+        return False
+
+
+class InstanceServer(QObject):
+    """Answers requests from later ``g2a-tray`` processes with ``handler``."""
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._handler: Handler = lambda _request: {"ok": False, "error": "g2a-tray is starting"}
+        self._server = QLocalServer(self)
+        # Only this user may connect (the socket file gets mode 0700 on Unix).
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._on_new_connection)
+        self._buffers: dict[QLocalSocket, bytes] = {}
+
+    def set_handler(self, handler: Handler) -> None:
+        """Who answers requests; set once the app is built (after :meth:`listen` won)."""
+        self._handler = handler
+
+    def listen(self) -> bool:
+        """Become the one app for ``name``; False when another app already is.
+
+        Holding the lock while checking and listening closes the gap in which two
+        starting apps could both find no server and both remove each other's socket.
+        """
+        lock = QLockFile(str(Path(tempfile.gettempdir()) / f"{self.name}.lock"))
+        lock.setStaleLockTime(10000)
+        if not lock.tryLock(15000):
+            log.error("could not take the start-up lock %s", lock.fileName())
+            return False
+        try:
+            if is_running(self.name):
+                return False
+            # Nothing answers: any socket file left is from a crashed app.
+            QLocalServer.removeServer(self.name)
+            if not self._server.listen(self.name):
+                log.error("cannot listen on %s: %s", self.name, self._server.errorString())
+                return False
+            log.info("single-instance socket %s", self._server.fullServerName())
+            return True
+        finally:
+            lock.unlock()
+
+    def close(self) -> None:
+        self._server.close()
+
+    def _on_new_connection(self) -> None:
+        while self._server.hasPendingConnections():
+            sock = self._server.nextPendingConnection()
+            self._buffers[sock] = b""
+            sock.readyRead.connect(lambda s=sock: self._on_ready_read(s))
+            sock.disconnected.connect(lambda s=sock: self._forget(s))
+
+    def _forget(self, sock: QLocalSocket) -> None:
+        self._buffers.pop(sock, None)
+        sock.deleteLater()
+
+    def _on_ready_read(self, sock: QLocalSocket) -> None:
+        if sock not in self._buffers:
+            return
+        data = self._buffers[sock] + bytes(sock.readAll().data())
+        if b"\n" not in data:
+            if len(data) > ipc_protocol.MAX_LINE_BYTES:
+                self._reply(sock, {"ok": False, "error": "request too long"})
+            else:
+                self._buffers[sock] = data
+            return
+        line = data.split(b"\n", 1)[0]
+        self._buffers[sock] = b""
+        try:
+            request = ipc_protocol.decode_request(line)
+        except ipc_protocol.ProtocolError as exc:
+            log.warning("bad request on the instance socket: %s", exc)
+            self._reply(sock, {"ok": False, "error": str(exc)})
+            return
+        log.info("instance request %s", request.get("cmd"))
+        try:
+            response = self._handler(request)
+        except Exception as exc:
+            log.exception("instance request %s failed", request.get("cmd"))
+            response = {"ok": False, "error": f"internal error: {exc}"}
+        self._reply(sock, response)
+
+    def _reply(self, sock: QLocalSocket, response: dict[str, Any]) -> None:
+        self._buffers.pop(sock, None)
+        sock.write(QByteArray(ipc_protocol.encode(response)))
+        sock.flush()
+        sock.disconnectFromServer()

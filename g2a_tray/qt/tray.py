@@ -1,0 +1,93 @@
+"""The tray icon and its menu, and what to do when the desktop has no tray.
+
+The controller only emits intentions (``start_requested`` …); the composition root
+decides what they do. When no tray is available (GNOME without the AppIndicator
+extension, or an autostarted app that came up before the panel) it polls until one
+appears and says so through ``availability_changed``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+log = logging.getLogger(__name__)
+
+TRAY_POLL_MS = 2000
+
+
+class TrayController(QObject):
+    start_requested = Signal()
+    settings_requested = Signal()
+    log_folder_requested = Signal()
+    quit_requested = Signal()
+    availability_changed = Signal(bool)
+
+    def __init__(self, icon: QIcon, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._icon = QSystemTrayIcon(icon, self)
+        self._icon.setToolTip("g2a-tray: start a GoToAssist session")
+        self._icon.activated.connect(self._on_activated)
+        # The menu must outlive this call: some tray hosts keep only a pointer to it.
+        self._menu = QMenu()
+        self._start_action = QAction("Start session…", self._menu)
+        self._start_action.triggered.connect(self.start_requested)
+        self._menu.addAction(self._start_action)
+        self._menu.setDefaultAction(self._start_action)  # bold: what a click on the icon does
+        self._menu.addSeparator()
+        settings_action = self._menu.addAction("Settings…")
+        settings_action.triggered.connect(self.settings_requested)
+        log_action = self._menu.addAction("Open log folder")
+        log_action.triggered.connect(self.log_folder_requested)
+        self._menu.addSeparator()
+        quit_action = self._menu.addAction("Quit")
+        quit_action.triggered.connect(self.quit_requested)
+        self._icon.setContextMenu(self._menu)
+        self._poll = QTimer(self)
+        self._poll.setInterval(TRAY_POLL_MS)
+        self._poll.timeout.connect(self._check_tray)
+        self.available = False
+
+    @property
+    def menu(self) -> QMenu:
+        return self._menu
+
+    @property
+    def icon(self) -> QSystemTrayIcon:
+        return self._icon
+
+    def set_shortcut_hint(self, shortcut: str) -> None:
+        """Show the global shortcut beside "Start session…" (display only)."""
+        self._start_action.setText("Start session…" + (f"\t{shortcut}" if shortcut else ""))
+
+    def start(self) -> bool:
+        """Show the icon if a tray exists, else keep looking for one. Returns availability."""
+        self._check_tray()
+        if not self.available:
+            log.warning("no system tray found; showing the form as a window and polling")
+            self._poll.start()
+        return self.available
+
+    def hide(self) -> None:
+        self._poll.stop()
+        self._icon.hide()
+
+    def _check_tray(self) -> None:
+        available = QSystemTrayIcon.isSystemTrayAvailable()
+        if available and not self.available:
+            self._poll.stop()
+            self._icon.show()
+            log.info("tray icon shown")
+        if available != self.available:
+            self.available = available
+            self.availability_changed.emit(available)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.start_requested.emit()

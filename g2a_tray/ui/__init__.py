@@ -1,0 +1,1 @@
+"""Widgets. They present and report what the user did; the app decides what happens."""

@@ -1,0 +1,199 @@
+"""The quick form: a ticket id in, a session out, in as few keystrokes as possible.
+
+Enter starts, Esc hides. The ticket URL follows the template while the technician
+types the ticket id, until they edit the URL themselves (clearing it hands it back to
+the template). Errors appear under the field they concern; the form never closes on
+an error.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from g2a_tray.core.launch import LaunchRequest, expand_template
+from g2a_tray.core.settings import LAYOUT_FULL, LAYOUT_IFRAME, Settings
+
+ERROR_STYLE = (
+    "color: palette(text); background: #fdecea; border-left: 3px solid #c62828; padding: 4px 6px;"
+)
+NOTICE_STYLE = "background: #fff8e1; border-left: 3px solid #f9a825; padding: 6px 8px;"
+
+
+class QuickForm(QWidget):
+    """Emits ``submitted`` with what was typed; the app checks it and answers with
+    :meth:`show_error` or hides the form."""
+
+    submitted = Signal(object)  # LaunchRequest
+    settings_requested = Signal()
+    dismiss_requested = Signal()  # Esc or Cancel
+    close_requested = Signal()  # the window manager's close button
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle("Start a GoToAssist session")
+        self.setObjectName("quickForm")
+        self._template = ""
+        self._url_follows_template = True
+        self._tray_mode = True
+
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet(NOTICE_STYLE)
+        self.notice.setTextFormat(Qt.TextFormat.RichText)
+        self.notice.hide()
+
+        self.partner_object = QLineEdit()
+        self.partner_object.setObjectName("partnerObject")
+        self.partner_object.setPlaceholderText("e.g. 4711")
+        self.partner_object.setClearButtonEnabled(True)
+        self.partner_object.textEdited.connect(self._on_partner_object_edited)
+        self.partner_object_error = self._error_label()
+
+        self.partner_object_url = QLineEdit()
+        self.partner_object_url.setObjectName("partnerObjectUrl")
+        self.partner_object_url.setPlaceholderText("https://… (optional)")
+        self.partner_object_url.textEdited.connect(self._on_url_edited)
+        self.partner_object_url_error = self._error_label()
+
+        self.layout_choice = QComboBox()
+        self.layout_choice.setObjectName("layout")
+        self.layout_choice.addItem("Full browser window", LAYOUT_FULL)
+        self.layout_choice.addItem("iFrame", LAYOUT_IFRAME)
+
+        self.general_error = self._error_label()
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow("&Ticket id:", self.partner_object)
+        form.addRow("", self.partner_object_error)
+        form.addRow("Ticket &URL:", self.partner_object_url)
+        form.addRow("", self.partner_object_url_error)
+        form.addRow("&Layout:", self.layout_choice)
+
+        buttons = QDialogButtonBox()
+        self.start_button = buttons.addButton(
+            "&Start session", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.start_button.setDefault(True)
+        settings_button = buttons.addButton("Se&ttings…", QDialogButtonBox.ButtonRole.ResetRole)
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.start_button.clicked.connect(self.submit)
+        settings_button.clicked.connect(self.settings_requested)
+        self.cancel_button.clicked.connect(self.dismiss_requested)
+
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.notice)
+        outer.addLayout(form)
+        outer.addWidget(self.general_error)
+        outer.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    @staticmethod
+    def _error_label() -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setStyleSheet(ERROR_STYLE)
+        label.hide()
+        return label
+
+    # -- filling in
+
+    def prepare(self, settings: Settings, partner_object: str = "") -> None:
+        """Reset for a new session with the stored partner defaults."""
+        self._template = settings.partner_object_url_template
+        self._url_follows_template = True
+        self.partner_object.setText(partner_object)
+        self._fill_url_from_template()
+        index = self.layout_choice.findData(settings.layout)
+        self.layout_choice.setCurrentIndex(max(index, 0))
+        self.clear_errors()
+        self.partner_object.setFocus()
+        self.partner_object.selectAll()
+
+    def set_tray_mode(self, has_tray: bool) -> None:
+        """Without a tray the form is the app's only window; say how to get it back."""
+        self._tray_mode = has_tray
+        if has_tray:
+            self.notice.hide()
+        else:
+            self.notice.setText(
+                "<b>No system tray was found</b>, so g2a-tray lives in this window. "
+                "Closing it quits g2a-tray; <i>Cancel</i> or Esc minimises it. To bring "
+                "it back, run <code>g2a-tray new-session</code> or start g2a-tray again. "
+                "The tray icon appears by itself once your desktop offers a tray."
+            )
+            self.notice.show()
+
+    @property
+    def tray_mode(self) -> bool:
+        return self._tray_mode
+
+    def _on_partner_object_edited(self, _text: str) -> None:
+        self.partner_object_error.hide()
+        if self._url_follows_template:
+            self._fill_url_from_template()
+
+    def _on_url_edited(self, text: str) -> None:
+        self.partner_object_url_error.hide()
+        # Typing takes the URL over; clearing it gives it back to the template.
+        self._url_follows_template = not text.strip()
+
+    def _fill_url_from_template(self) -> None:
+        ticket = self.partner_object.text().strip()
+        url = expand_template(self._template, ticket) if self._template and ticket else ""
+        self.partner_object_url.setText(url)
+
+    # -- submitting
+
+    def request(self) -> LaunchRequest:
+        return LaunchRequest(
+            partner_object=self.partner_object.text(),
+            partner_object_url=self.partner_object_url.text(),
+            layout=str(self.layout_choice.currentData()),
+        )
+
+    def submit(self) -> None:
+        self.clear_errors()
+        self.submitted.emit(self.request())
+
+    def clear_errors(self) -> None:
+        for label in (self.partner_object_error, self.partner_object_url_error, self.general_error):
+            label.hide()
+            label.clear()
+
+    def show_error(self, field: str, message: str) -> None:
+        """Show ``message`` under ``field`` (a LaunchError field name) and focus it."""
+        label, widget = {
+            "partner_object": (self.partner_object_error, self.partner_object),
+            "partner_object_url": (self.partner_object_url_error, self.partner_object_url),
+            "layout": (self.general_error, self.layout_choice),
+        }.get(field, (self.general_error, None))
+        label.setText(message)
+        label.show()
+        if widget is not None:
+            widget.setFocus()
+
+    # -- keys and closing
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submit()
+        elif event.key() == Qt.Key.Key_Escape:
+            self.dismiss_requested.emit()
+        else:
+            super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # The window manager's close button: the app decides (hide, or quit without tray).
+        event.ignore()
+        self.close_requested.emit()

@@ -1,0 +1,229 @@
+"""The settings dialog for partner defaults and app preferences.
+
+It edits a copy of :class:`Settings`; nothing changes until Save succeeds. Checks come
+from the core's field table, so the dialog refuses exactly what the file loader does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QKeySequenceEdit,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from g2a_tray.core.settings import (
+    LAYOUT_FULL,
+    LAYOUT_IFRAME,
+    CallbackSettings,
+    NotificationSettings,
+    Settings,
+    normalized,
+)
+from g2a_tray.ui.quick_form import ERROR_STYLE
+
+HINT_STYLE = "color: palette(placeholder-text);"
+INVALID_STYLE = "border: 1px solid #c62828;"
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(HINT_STYLE)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
+def _group(title: str) -> tuple[QGroupBox, QFormLayout]:
+    """A titled box with a form; wrapped hints go below the form, where Qt sizes them right."""
+    box = QGroupBox(title)
+    outer = QVBoxLayout(box)
+    form = QFormLayout()
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    outer.addLayout(form)
+    return box, form
+
+
+class SettingsDialog(QDialog):
+    def __init__(
+        self,
+        settings: Settings,
+        save: Callable[[Settings], None],
+        settings_path: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("g2a-tray settings")
+        self.setObjectName("settingsDialog")
+        self._save = save
+        self._base = settings
+
+        self.service_url = QLineEdit()
+        self.session_type = QComboBox()
+        self.session_type.setEditable(True)
+        self.session_type.addItems(["SCREEN_SHARING", "screen_sharing"])
+        self.layout_choice = QComboBox()
+        self.layout_choice.addItem("Full browser window", LAYOUT_FULL)
+        self.layout_choice.addItem("iFrame", LAYOUT_IFRAME)
+        self.template = QLineEdit()
+        self.template.setPlaceholderText("https://helpdesk.example.com/tickets/{partnerObject}")
+        service, form = _group("GoToAssist")
+        form.addRow("Service &URL:", self.service_url)
+        form.addRow("Session &type:", self.session_type)
+        form.addRow("Default &layout:", self.layout_choice)
+        form.addRow("Ticket URL te&mplate:", self.template)
+        form.addRow("", _hint("<code>{partnerObject}</code> is replaced by the ticket id."))
+
+
+        self.shortcut = QKeySequenceEdit()
+        self.shortcut.setMaximumSequenceLength(1)
+        self.shortcut.setClearButtonEnabled(True)
+        keyboard, form = _group("Keyboard")
+        form.addRow("&Shortcut to open the form:", self.shortcut)
+
+        self.listen_host = QLineEdit()
+        self.listen_port = QSpinBox()
+        self.listen_port.setRange(0, 65535)
+        self.listen_port.setSpecialValueText("any free port")
+        self.public_url = QLineEdit()
+        self.public_url.setPlaceholderText("empty: http://<listen address>:<port>")
+        callbacks, form = _group("Session status callbacks")
+        form.addRow("Listen &address:", self.listen_host)
+        form.addRow("Listen &port:", self.listen_port)
+        form.addRow("P&ublic URL:", self.public_url)
+        callbacks.layout().addWidget(
+            _hint(
+                "GoToAssist tells g2a-tray when the customer joins and when the session "
+                "ends by calling a URL. Its servers cannot reach this computer's own "
+                "address: to get those updates, forward a public URL (a tunnel or a "
+                "reverse proxy) to the listen address and port, and enter it above."
+            )
+        )
+
+        self.notifications = QCheckBox(
+            "Show a notification when a customer joins or a session ends"
+        )
+
+        self.errors = QLabel()
+        self.errors.setWordWrap(True)
+        self.errors.setStyleSheet(ERROR_STYLE)
+        self.errors.hide()
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
+            lambda: self._fill(Settings())
+        )
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(service)
+        layout.addWidget(keyboard)
+        layout.addWidget(callbacks)
+        layout.addWidget(self.notifications)
+        layout.addWidget(self.errors)
+        layout.addWidget(_hint(f"Stored in <code>{settings_path}</code>"))
+        layout.addWidget(buttons)
+        self.setMinimumWidth(600)
+        self._fields: dict[str, QWidget] = {
+            "service_url": self.service_url,
+            "session_type": self.session_type,
+            "layout": self.layout_choice,
+            "partner_object_url_template": self.template,
+            "shortcut": self.shortcut,
+            "callback.listen_host": self.listen_host,
+            "callback.listen_port": self.listen_port,
+            "callback.public_url": self.public_url,
+            "notifications.enabled": self.notifications,
+        }
+        self._fill(settings)
+
+    def _fill(self, settings: Settings) -> None:
+        self.service_url.setText(settings.service_url)
+        self.session_type.setCurrentText(settings.session_type)
+        self.layout_choice.setCurrentIndex(max(self.layout_choice.findData(settings.layout), 0))
+        self.template.setText(settings.partner_object_url_template)
+        self.shortcut.setKeySequence(
+            QKeySequence.fromString(settings.shortcut, QKeySequence.SequenceFormat.PortableText)
+        )
+        self.listen_host.setText(settings.callback.listen_host)
+        self.listen_port.setValue(settings.callback.listen_port)
+        self.public_url.setText(settings.callback.public_url)
+        self.notifications.setChecked(settings.notifications.enabled)
+
+    def edited(self) -> Settings:
+        """The settings as shown, not yet checked."""
+        return Settings(
+            service_url=self.service_url.text(),
+            session_type=self.session_type.currentText(),
+            layout=str(self.layout_choice.currentData()),
+            partner_object_url_template=self.template.text(),
+            shortcut=self.shortcut.keySequence().toString(QKeySequence.SequenceFormat.PortableText),
+            callback=CallbackSettings(
+                listen_host=self.listen_host.text(),
+                listen_port=self.listen_port.value(),
+                public_url=self.public_url.text(),
+            ),
+            notifications=NotificationSettings(enabled=self.notifications.isChecked()),
+        )
+
+    def accept(self) -> None:
+        settings, problems = normalized(self.edited())
+        for widget in self._fields.values():
+            widget.setStyleSheet("")
+        if problems:
+            for problem in problems:
+                self._fields[problem.key].setStyleSheet(INVALID_STYLE)
+            self.errors.setText(
+                "Please correct:\n" + "\n".join(f"• {_label(p.key)}: {p.reason}." for p in problems)
+            )
+            self.errors.show()
+            self._fields[problems[0].key].setFocus()
+            return
+        self.errors.hide()
+        try:
+            self._save(settings)
+        except OSError as exc:
+            QMessageBox.warning(
+                self,
+                "Settings not saved",
+                f"g2a-tray could not save your settings: {exc.strerror or exc}.\n\n"
+                "Your previous settings file is unchanged.",
+            )
+            return
+        super().accept()
+
+
+_LABELS = {
+    "service_url": "Service URL",
+    "session_type": "Session type",
+    "layout": "Default layout",
+    "partner_object_url_template": "Ticket URL template",
+    "shortcut": "Shortcut",
+    "callback.listen_host": "Listen address",
+    "callback.listen_port": "Listen port",
+    "callback.public_url": "Public URL",
+    "notifications.enabled": "Notifications",
+}
+
+
+def _label(key: str) -> str:
+    return _LABELS.get(key, key)
