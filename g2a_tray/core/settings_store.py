@@ -114,14 +114,18 @@ class SettingsStore:
         defaults = Settings()
         for f in FIELDS:
             value = settings.get(f.key)
+            *sections, name = f.key
             container: Any = doc
-            for part in f.key[:-1]:
+            for part in sections:
+                container = container.get(part) if isinstance(container, dict) else None
+            known = isinstance(container, dict) and name in container
+            if not known and value == defaults.get(f.key):
+                continue  # a default the user never wrote stays unwritten: defaults can move
+            container = doc
+            for part in sections:
                 if not isinstance(container.get(part), Table):
                     container[part] = tomlkit.table()
                 container = container[part]
-            name = f.key[-1]
-            if name not in container and value == defaults.get(f.key):
-                continue  # a default the user never wrote stays unwritten: defaults can move
             container[name] = value
         write_atomically(self.path, tomlkit.dumps(doc).encode("utf-8"))
 

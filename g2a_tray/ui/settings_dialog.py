@@ -48,14 +48,14 @@ def _hint(text: str) -> QLabel:
     return label
 
 
-def _group(title: str) -> tuple[QGroupBox, QFormLayout]:
+def _group(title: str) -> tuple[QGroupBox, QFormLayout, QVBoxLayout]:
     """A titled box with a form; wrapped hints go below the form, where Qt sizes them right."""
     box = QGroupBox(title)
     outer = QVBoxLayout(box)
     form = QFormLayout()
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     outer.addLayout(form)
-    return box, form
+    return box, form, outer
 
 
 class SettingsDialog(QDialog):
@@ -81,18 +81,19 @@ class SettingsDialog(QDialog):
         self.layout_choice.addItem("iFrame", LAYOUT_IFRAME)
         self.template = QLineEdit()
         self.template.setPlaceholderText("https://helpdesk.example.com/tickets/{partnerObject}")
-        service, form = _group("GoToAssist")
+        service, form, service_box = _group("GoToAssist")
         form.addRow("Service &URL:", self.service_url)
         form.addRow("Session &type:", self.session_type)
         form.addRow("Default &layout:", self.layout_choice)
         form.addRow("Ticket URL te&mplate:", self.template)
-        form.addRow("", _hint("<code>{partnerObject}</code> is replaced by the ticket id."))
-
+        service_box.addWidget(
+            _hint("In the template, <code>{partnerObject}</code> is replaced by the ticket id.")
+        )
 
         self.shortcut = QKeySequenceEdit()
         self.shortcut.setMaximumSequenceLength(1)
         self.shortcut.setClearButtonEnabled(True)
-        keyboard, form = _group("Keyboard")
+        keyboard, form, _ = _group("Keyboard")
         form.addRow("&Shortcut to open the form:", self.shortcut)
 
         self.listen_host = QLineEdit()
@@ -101,11 +102,11 @@ class SettingsDialog(QDialog):
         self.listen_port.setSpecialValueText("any free port")
         self.public_url = QLineEdit()
         self.public_url.setPlaceholderText("empty: http://<listen address>:<port>")
-        callbacks, form = _group("Session status callbacks")
+        callbacks, form, callbacks_box = _group("Session status callbacks")
         form.addRow("Listen &address:", self.listen_host)
         form.addRow("Listen &port:", self.listen_port)
         form.addRow("P&ublic URL:", self.public_url)
-        callbacks.layout().addWidget(
+        callbacks_box.addWidget(
             _hint(
                 "GoToAssist tells g2a-tray when the customer joins and when the session "
                 "ends by calling a URL. Its servers cannot reach this computer's own "

@@ -1,0 +1,44 @@
+"""Shared fixtures.
+
+In-process widget tests run on Qt's offscreen platform (deterministic, no window
+manager). Tests of the real app run it as its own process inside a real X session:
+the ``desktop`` fixture starts Xvfb and a tray host (trayer) once per test session.
+Under ``CI=true`` a missing Xvfb or tray host fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Must happen before pytest-qt creates the QApplication.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Desktop, Profile, start_desktop
+
+
+@pytest.fixture
+def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Profile:
+    """A fresh user profile: XDG folders under tmp_path, set for this process too."""
+    prof = Profile.create(tmp_path)
+    for key, value in prof.xdg_env().items():
+        monkeypatch.setenv(key, value)
+    return prof
+
+
+@pytest.fixture(scope="session")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    """A real X display with a tray host, for tests that run the app as a process."""
+    desk, why_not = start_desktop(tmp_path_factory.mktemp("desktop"))
+    if desk is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs a real X session for these tests: {why_not}")
+        pytest.skip(f"no real X session: {why_not}")
+    try:
+        yield desk
+    finally:
+        desk.stop()

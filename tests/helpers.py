@@ -1,0 +1,216 @@
+"""Helpers for running the real app as a process in temporary profiles and displays."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDING_OPENER = """#!/bin/sh
+# Stands in for the desktop's xdg-open: records what the app handed to the browser.
+printf '%s\\n' "$1" >> "{log}"
+"""
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll another process's state (no Qt signal reaches across processes)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+@dataclass
+class Profile:
+    """Temporary XDG folders for one user profile, and a recording browser."""
+
+    root: Path
+
+    @classmethod
+    def create(cls, root: Path) -> Profile:
+        prof = cls(root)
+        for sub in ("config", "data", "state", "cache", "bin"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        opener = root / "bin" / "xdg-open"
+        opener.write_text(RECORDING_OPENER.format(log=prof.opened_log))
+        opener.chmod(0o755)
+        return prof
+
+    def xdg_env(self) -> dict[str, str]:
+        return {
+            "XDG_CONFIG_HOME": str(self.root / "config"),
+            "XDG_DATA_HOME": str(self.root / "data"),
+            "XDG_STATE_HOME": str(self.root / "state"),
+            "XDG_CACHE_HOME": str(self.root / "cache"),
+        }
+
+    @property
+    def config_dir(self) -> Path:
+        return self.root / "config" / "g2a-tray"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.toml"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "state" / "g2a-tray" / "log" / "g2a-tray.log"
+
+    @property
+    def opened_log(self) -> Path:
+        return self.root / "opened-urls.txt"
+
+    def opened_urls(self) -> list[str]:
+        if not self.opened_log.exists():
+            return []
+        return self.opened_log.read_text().splitlines()
+
+    def write_settings(self, text: str) -> None:
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        self.settings_file.write_text(text)
+
+
+@dataclass
+class Desktop:
+    """A running Xvfb display with a tray host."""
+
+    display: str
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def env(self, profile: Profile) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "QT_QPA"))}
+        env.update(profile.xdg_env())
+        env["DISPLAY"] = self.display
+        env["QT_QPA_PLATFORM"] = "xcb"
+        env["PATH"] = f"{profile.root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        return env
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def x(self, *args: str) -> str:
+        """Run an X client (xdotool, xwininfo …) on this display and return its output."""
+        out = subprocess.run(
+            args,
+            env={**os.environ, "DISPLAY": self.display},
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
+        return out.stdout
+
+
+def start_desktop(workdir: Path) -> tuple[Desktop | None, str]:
+    """Start Xvfb and trayer; returns (None, reason) when they are not installed."""
+    for tool in ("Xvfb", "trayer", "xwininfo", "xdotool"):
+        if shutil.which(tool) is None:
+            return None, f"{tool} is not installed (bash .ci/setup installs it)"
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "xvfb.log").open("wb"),
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as fh:
+        number = fh.readline().strip()
+    if not number:
+        xvfb.kill()
+        return None, f"Xvfb did not start: {(workdir / 'xvfb.log').read_text()[-500:]}"
+    desk = Desktop(f":{number}", [xvfb])
+    tray = subprocess.Popen(
+        [
+            "trayer",
+            "--edge",
+            "top",
+            "--align",
+            "right",
+            "--widthtype",
+            "pixel",
+            "--width",
+            "200",
+            "--SetDockType",
+            "false",
+        ],
+        env={**os.environ, "DISPLAY": desk.display},
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "trayer.log").open("wb"),
+    )
+    desk.procs.append(tray)
+    try:
+        wait_for(lambda: "panel" in desk.x("xwininfo", "-root", "-tree"), 10, "trayer's panel")
+    except AssertionError as exc:
+        desk.stop()
+        return None, str(exc)
+    return desk, ""
+
+
+class AppProcess:
+    """The real app (``python -m g2a_tray``) running as its own process."""
+
+    def __init__(self, profile: Profile, env: dict[str, str]) -> None:
+        self.profile = profile
+        self.env = env
+        self.proc: subprocess.Popen[str] | None = None
+
+    def cli(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "g2a_tray", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+        )
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "g2a_tray", *args],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def start(self) -> None:
+        self.proc = self.popen("run")
+        wait_for(self.is_running, 20, "the app to answer on its socket")
+
+    def is_running(self) -> bool:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise AssertionError(
+                f"the app exited with {self.proc.returncode}: {self.proc.communicate()}"
+            )
+        return self.ping()
+
+    def ping(self) -> bool:
+        from g2a_tray.core.ipc_protocol import socket_name
+        from g2a_tray.qt.single_instance import is_running
+
+        return is_running(socket_name(self.profile.config_dir))
+
+    def stop(self) -> None:
+        if self.ping():
+            self.cli("quit")
+        if self.proc is not None:
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

@@ -1,0 +1,184 @@
+"""The real app as its own process: CLI verbs, single instance, the tray in a real X
+session (Xvfb + trayer), and the browser hand-off through a recording ``xdg-open``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, AppProcess, Desktop, Profile, wait_for
+
+FORM_TITLE = "Start a GoToAssist session"
+
+
+def visible_windows(desk: Desktop, name: str) -> list[str]:
+    try:
+        return desk.x("xdotool", "search", "--onlyvisible", "--name", name).split()
+    except subprocess.CalledProcessError:
+        return []  # xdotool exits 1 when nothing matches
+
+
+@pytest.fixture
+def app(desktop: Desktop, profile: Profile) -> Iterator[AppProcess]:
+    proc = AppProcess(profile, desktop.env(profile))
+    yield proc
+    proc.stop()
+
+
+def test_version_and_help_for_every_verb(profile: Profile) -> None:
+    env = {**os.environ, **profile.xdg_env()}
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "g2a_tray", *a],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.strip() == "g2a-tray 0.1.0"
+    for verb in ("run", "new-session", "start", "quit"):
+        result = run(verb, "--help")
+        assert result.returncode == 0, verb
+        assert f"usage: g2a-tray {verb}" in result.stdout
+    assert "PARTNER_OBJECT" in run("start", "--help").stdout
+    bad = run("start", "1", "--layout", "sideways")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_client_verbs_do_not_import_qtwidgets(profile: Profile) -> None:
+    code = (
+        "import sys; from g2a_tray.cli import main; rc = main(['quit']); "
+        "print(rc, 'PySide6.QtWidgets' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **profile.xdg_env()},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert out.stdout.split() == ["0", "False"]
+    assert "not running" in out.stderr
+
+
+def test_tray_icon_appears_in_the_tray_host(app: AppProcess, desktop: Desktop) -> None:
+    app.start()
+
+    # trayer's "panel" window gets the app's XEmbed icon window as a descendant.
+    def icon_docked() -> bool:
+        tree = desktop.x("xwininfo", "-root", "-tree")
+        panel = tree[tree.index('"panel"') :]
+        return '"g2a-tray": ("g2a-tray" "g2a-tray")' in panel
+
+    wait_for(icon_docked, 10, "the tray icon to dock in trayer")
+    assert visible_windows(desktop, FORM_TITLE) == []  # a plain start shows only the icon
+
+
+def test_second_launch_hands_over_and_shows_the_form(app: AppProcess, desktop: Desktop) -> None:
+    app.start()
+    second = app.cli("run")
+    assert second.returncode == 0, second.stderr
+    wait_for(lambda: bool(visible_windows(desktop, FORM_TITLE)), 10, "the quick form")
+    assert app.proc is not None and app.proc.poll() is None
+
+
+def test_start_opens_the_exact_url_and_prints_it(app: AppProcess, profile: Profile) -> None:
+    profile.write_settings(
+        'partner_object_url_template = "https://help.example.com/t/{partnerObject}"\n'
+    )
+    app.start()
+    result = app.cli("start", "45 6#&", "--layout", "iframe")
+    assert result.returncode == 0, result.stderr
+    url = result.stdout.strip()
+    assert url == (
+        "https://api.getgo.com/G2A/rest/v1/session?sessionType=SCREEN_SHARING&layout=iFrame"
+        "&partnerObject=45%206%23%26&partnerObjectUrl=https%3A%2F%2Fhelp.example.com%2Ft%2F45%25206%2523%2526"
+    )
+    wait_for(lambda: profile.opened_urls() == [url], 10, "the browser hand-off")
+
+
+def test_start_with_bad_input_says_why(app: AppProcess, profile: Profile) -> None:
+    app.start()
+    result = app.cli("start", "1", "--partner-object-url", "javascript:alert(1)")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "g2a-tray: Ticket URL: the URL must start with http:// or https://."
+    )
+    assert profile.opened_urls() == []
+
+
+def test_start_and_new_session_start_the_app_when_none_runs(
+    app: AppProcess, desktop: Desktop, profile: Profile
+) -> None:
+    result = app.cli("start", "777")
+    assert result.returncode == 0, result.stderr
+    assert "partnerObject=777" in result.stdout
+    assert app.ping()
+    wait_for(lambda: len(profile.opened_urls()) == 1, 10, "the browser hand-off")
+    assert app.cli("quit").returncode == 0
+    wait_for(lambda: not app.ping(), 10, "the app to quit")
+    assert app.cli("new-session").returncode == 0
+    wait_for(lambda: bool(visible_windows(desktop, FORM_TITLE)), 10, "the quick form")
+
+
+def test_quit_ends_the_process_cleanly(app: AppProcess) -> None:
+    app.start()
+    assert app.cli("quit").returncode == 0
+    assert app.proc is not None
+    assert app.proc.wait(10) == 0
+    again = app.cli("quit")
+    assert again.returncode == 0 and "not running" in again.stderr
+
+
+def test_launches_at_the_same_instant_end_with_one_app(app: AppProcess) -> None:
+    procs = [app.popen("run") for _ in range(4)]
+    wait_for(app.ping, 20, "one app")
+    wait_for(lambda: sum(p.poll() is None for p in procs) == 1, 20, "the others to hand over")
+    assert sorted(p.returncode for p in procs if p.poll() is not None) == [0, 0, 0]
+    [survivor] = [p for p in procs if p.poll() is None]
+    app.proc = survivor
+
+
+def test_stale_socket_after_a_crash_is_recovered(app: AppProcess) -> None:
+    app.start()
+    assert app.proc is not None
+    app.proc.send_signal(signal.SIGKILL)  # leaves the socket file behind
+    app.proc.wait()
+    assert not app.ping()
+    app.start()
+    assert app.ping()
+
+
+def test_two_config_folders_run_side_by_side(
+    app: AppProcess, desktop: Desktop, tmp_path: Path
+) -> None:
+    other = AppProcess(Profile.create(tmp_path / "other"), {})
+    other.env = desktop.env(other.profile)
+    app.start()
+    try:
+        other.start()
+        assert app.ping() and other.ping()
+        assert other.proc is not None and other.proc.poll() is None
+    finally:
+        other.stop()
+    assert app.ping()
+
+
+def test_corrupt_settings_are_moved_aside_and_the_user_told(
+    app: AppProcess, desktop: Desktop, profile: Profile
+) -> None:
+    profile.write_settings("layout = [unclosed\n")
+    app.start()
+    aside = list(profile.config_dir.glob("settings.toml.broken-*"))
+    assert len(aside) == 1 and aside[0].read_text() == "layout = [unclosed\n"
+    wait_for(lambda: bool(visible_windows(desktop, "g2a-tray settings")), 10, "the message box")
+    assert f"moved to {aside[0]}" in profile.log_file.read_text()
