@@ -21,7 +21,9 @@ sys.path.insert(0, str(ROOT))
 from tests.helpers import AppProcess, Desktop, Profile, start_desktop, wait_for  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-SAMPLE_SETTINGS = 'partner_object_url_template = "https://helpdesk.example.com/tickets/{partnerObject}"\n'
+SAMPLE_SETTINGS = (
+    'partner_object_url_template = "https://helpdesk.example.com/tickets/{partnerObject}"\n'
+)
 
 
 def window_ids(desk: Desktop, name: str) -> list[str]:
@@ -33,7 +35,8 @@ def window_ids(desk: Desktop, name: str) -> list[str]:
 
 def geometry(desk: Desktop, wid: str) -> tuple[int, int, int, int]:
     info = dict(
-        line.split("=", 1) for line in desk.x("xdotool", "getwindowgeometry", "--shell", wid).split()
+        line.split("=", 1)
+        for line in desk.x("xdotool", "getwindowgeometry", "--shell", wid).split()
     )
     return int(info["X"]), int(info["Y"]), int(info["WIDTH"]), int(info["HEIGHT"])
 
@@ -42,7 +45,9 @@ def tray_icon(desk: Desktop) -> tuple[int, int, int, int] | None:
     """Where the app's icon sits inside trayer's panel (absolute x, y, width, height)."""
     tree = desk.x("xwininfo", "-root", "-tree")
     panel = tree[tree.index('"panel"') :] if '"panel"' in tree else ""
-    match = re.search(r'"g2a-tray": \("g2a-tray" "g2a-tray"\)\s+(\d+)x(\d+)\S*\s+\+(-?\d+)\+(-?\d+)', panel)
+    match = re.search(
+        r'"g2a-tray": \("g2a-tray" "g2a-tray"\)\s+(\d+)x(\d+)\S*\s+\+(-?\d+)\+(-?\d+)', panel
+    )
     if match is None:
         return None
     w, h, x, y = (int(v) for v in match.groups())
@@ -83,7 +88,9 @@ def main() -> None:
             from g2a_tray.core.ipc_protocol import socket_name
             from g2a_tray.qt.single_instance import send_request
 
-            send_request(socket_name(profile.config_dir), {"cmd": "show-form", "partnerObject": "4711"})
+            send_request(
+                socket_name(profile.config_dir), {"cmd": "show-form", "partnerObject": "4711"}
+            )
             wait_for(lambda: bool(window_ids(desk, "Start a GoToAssist session")), 10, "the form")
             settle()
             x, y, w, h = geometry(desk, window_ids(desk, "Start a GoToAssist session")[0])
