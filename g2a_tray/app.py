@@ -23,17 +23,23 @@ from g2a_tray.core.launch import (
     LaunchRequest,
     build_session_url,
     check_request,
+    new_secret,
 )
-from g2a_tray.core.launch_log import MemoryLaunchLog
+from g2a_tray.core.notifications import note_for
 from g2a_tray.core.paths import AppPaths
+from g2a_tray.core.session_store import RecordedEvent, SessionStore, StoreError
 from g2a_tray.core.settings import Settings
 from g2a_tray.core.settings_store import SettingsStore
+from g2a_tray.core.urls import check_http_url
 from g2a_tray.qt.browser import Opener, open_in_system_browser
-from g2a_tray.qt.icons import app_icon
+from g2a_tray.qt.icons import app_icon, tray_icons
+from g2a_tray.qt.listener import CallbackListener
+from g2a_tray.qt.notifier import NotificationCenter
 from g2a_tray.qt.single_instance import InstanceServer
 from g2a_tray.qt.tray import TrayController
 
 if TYPE_CHECKING:
+    from g2a_tray.ui.history_window import HistoryWindow
     from g2a_tray.ui.quick_form import QuickForm
 
 log = logging.getLogger(__name__)
@@ -47,30 +53,48 @@ class TrayApp(QObject):
         self._qapp = app
         self.paths = paths
         self._open: Opener = opener or open_in_system_browser
-        self.store = SettingsStore(paths.settings_file)
-        loaded = self.store.load()
+        self.settings_store = SettingsStore(paths.settings_file)
+        loaded = self.settings_store.load()
         self.settings: Settings = loaded.settings
-        self._startup_message = loaded.message()
-        self.launches = MemoryLaunchLog()
+        self._startup_messages: list[tuple[str, str]] = []
+        if (message := loaded.message()) is not None:
+            self._startup_messages.append(("g2a-tray settings", message))
+        self.store = SessionStore(paths.sessions_file)
+        if self.store.problem:
+            self._startup_messages.append(("g2a-tray session history", self.store.problem))
         self._form: QuickForm | None = None
+        self._history: HistoryWindow | None = None
         self._notices: list[QMessageBox] = []
 
-        self.tray = TrayController(app_icon(), self)
+        self.tray = TrayController(tray_icons(), self)
         self.tray.set_shortcut_hint(self.settings.shortcut)
         self.tray.start_requested.connect(self.show_form)
         self.tray.settings_requested.connect(self.show_settings)
+        self.tray.history_requested.connect(self.show_history)
+        self.tray.ticket_requested.connect(self.open_ticket)
         self.tray.log_folder_requested.connect(self.open_log_folder)
         self.tray.quit_requested.connect(self.quit)
         self.tray.availability_changed.connect(self._on_tray_availability)
+
+        # Data flows one way: listener thread → store → queued signal → tray/notifications.
+        self.listener = CallbackListener(self.store, self)
+        self.listener.event_recorded.connect(self._on_event_recorded)
+        self.notifications = NotificationCenter(self.tray.icon, APP_NAME, self)
+        self.notifications.enabled = self.settings.notifications.enabled
+        self.notifications.open_ticket.connect(self.open_ticket)
 
     # -- life cycle
 
     def start(self) -> None:
         log.info("g2a-tray %s starting (config %s)", __version__, self.paths.config_dir)
+        state = self.listener.start(self.settings.callback)
+        if state.message:
+            self._startup_messages.append(("g2a-tray session updates", state.message))
+        self._refresh_sessions()
         if not self.tray.start():
             self.show_form()
-        if self._startup_message:
-            self.notify_user("g2a-tray settings", self._startup_message)
+        for title, message in self._startup_messages:
+            self.notify_user(title, message)
         if os.environ.get("G2A_TRAY_BENCH_EXIT"):
             # Start-up benchmark: report once the event loop has shown the icon, then leave.
             QTimer.singleShot(0, self._bench_exit)
@@ -84,6 +108,12 @@ class TrayApp(QObject):
         log.info("quitting")
         self.tray.hide()
         self._qapp.quit()
+
+    def shutdown(self) -> None:
+        """Release the port, the database and the D-Bus connection (after the loop ends)."""
+        self.listener.stop()
+        self.notifications.close()
+        self.store.close()
 
     # -- the instance socket
 
@@ -120,9 +150,20 @@ class TrayApp(QObject):
         browser took it (when not, the user has been shown the URL to copy).
         """
         checked = check_request(request, self.settings)
-        url = build_session_url(self.settings, checked)
-        launch = Launch(checked, url)
-        self.launches.record(launch)
+        secret = new_secret()
+        url = build_session_url(self.settings, checked, self.listener.callback_url(secret))
+        launch = Launch(checked, url, secret)
+        try:
+            # Stored before the browser opens, so even the quickest callback finds it.
+            self.store.record(launch)
+        except StoreError as exc:
+            log.error("launch not stored: %s", exc)
+            self.notify_user(
+                "Session not recorded",
+                f"The session starts, but g2a-tray could not record it ({exc}), so you "
+                "will not be told when the customer joins.",
+            )
+        self._refresh_sessions()
         opened = self._open(url)
         log.info("session launched for %r", checked.partner_object)
         if not opened:
@@ -133,6 +174,32 @@ class TrayApp(QObject):
                 copyable=url,
             )
         return launch, opened
+
+    def _on_event_recorded(self, change: RecordedEvent) -> None:
+        note = note_for(change)
+        if note is not None:
+            self.notifications.notify(note)
+        self._refresh_sessions()
+
+    def _refresh_sessions(self) -> None:
+        recent = self.store.sessions(limit=10)
+        self.tray.show_sessions(recent, self.store.open_sessions())
+        if self._history is not None and self._history.isVisible():
+            self._history.set_sessions(self.store.sessions())
+
+    def open_ticket(self, url: str) -> None:
+        """Open a ticket URL from history or a notification, after checking it again."""
+        try:
+            checked = check_http_url(url)
+        except ValueError as exc:
+            log.warning("not opening ticket URL %r: %s", url, exc)
+            return
+        if not self._open(checked):
+            self.notify_user(
+                "Could not open the browser",
+                f"Open this address yourself:\n\n{checked}",
+                copyable=checked,
+            )
 
     # -- windows
 
@@ -197,17 +264,41 @@ class TrayApp(QObject):
         if self._form is not None:
             self._form.set_tray_mode(available)
 
+    def show_history(self) -> None:
+        if self._history is None:
+            from g2a_tray.ui.history_window import HistoryWindow
+
+            self._history = HistoryWindow()
+            self._history.setWindowIcon(app_icon())
+            self._history.open_ticket.connect(self.open_ticket)
+        self._history.set_sessions(self.store.sessions())
+        self._history.show()
+        self._history.raise_()
+        self._history.activateWindow()
+
     def show_settings(self) -> None:
         from g2a_tray.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, self._save_settings, str(self.paths.settings_file))
+        dialog = SettingsDialog(
+            self.settings,
+            self._save_settings,
+            str(self.paths.settings_file),
+            test_callback=self.listener.test_url,
+        )
+        self.listener.test_finished.connect(dialog.show_test_result)
         dialog.setWindowIcon(app_icon())
         dialog.exec()
+        self.listener.test_finished.disconnect(dialog.show_test_result)
 
     def _save_settings(self, settings: Settings) -> None:
-        self.store.save(settings)
-        self.settings = settings
+        self.settings_store.save(settings)
+        previous, self.settings = self.settings, settings
         self.tray.set_shortcut_hint(settings.shortcut)
+        self.notifications.enabled = settings.notifications.enabled
+        if settings.callback != previous.callback:
+            state = self.listener.start(settings.callback)
+            if state.message:
+                self.notify_user("g2a-tray session updates", state.message)
         log.info("settings saved to %s", self.paths.settings_file)
 
     def open_log_folder(self) -> None:
@@ -271,5 +362,6 @@ def run_app(paths: AppPaths, background: bool) -> int:
     tray_app.start()
     code = app.exec()
     server.close()
+    tray_app.shutdown()
     log.info("stopped")
     return code

@@ -74,6 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     verbs.add_parser(
         "quit", help="quit the running app", description="Ask the running app to quit cleanly."
     )
+
+    status = verbs.add_parser(
+        "status",
+        help="list the sessions started, newest first",
+        description="List the sessions started from g2a-tray, newest first, with what "
+        "GoToAssist reported about them. Works whether or not the app runs.",
+    )
+    status.add_argument("--json", action="store_true", help="print a JSON array")
+    status.add_argument("--limit", type=int, default=None, metavar="N", help="at most N sessions")
     return parser
 
 
@@ -94,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             return _start(paths, args)
         if command == "quit":
             return _quit(paths)
+        if command == "status":
+            return _status(paths, as_json=args.json, limit=args.limit)
     except _ClientError as exc:
         sys.stderr.write(f"g2a-tray: {exc}\n")
         return exc.code
@@ -151,6 +162,45 @@ def _quit(paths: AppPaths) -> int:
         _send(_socket_name(paths), {"cmd": "quit"})
     except NotRunning:
         sys.stderr.write("g2a-tray is not running.\n")
+    return EXIT_OK
+
+
+def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
+    import json
+
+    from g2a_tray.core.history_export import as_json as session_json
+    from g2a_tray.core.history_export import local_time
+    from g2a_tray.core.session_store import SessionStore, StoreError
+
+    try:
+        store = SessionStore(paths.sessions_file)
+    except (OSError, StoreError) as exc:
+        raise _ClientError(f"cannot read the session history: {exc}") from None
+    if store.problem:
+        sys.stderr.write(f"g2a-tray: {store.problem}\n")
+    sessions = store.sessions(limit=limit)
+    store.close()
+    if as_json:
+        print(json.dumps([session_json(s) for s in sessions], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not sessions:
+        print("No sessions yet.")
+        return EXIT_OK
+    rows = [("STARTED", "TICKET", "STATUS", "CUSTOMER", "SESSION ID")] + [
+        (
+            local_time(s.launched_at),
+            s.partner_object or "-",
+            s.status,
+            s.customer_name,
+            s.session_id,
+        )
+        for s in sessions
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return EXIT_OK
 
 

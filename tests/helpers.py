@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,12 +11,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDING_OPENER = """#!/bin/sh
 # Stands in for the desktop's xdg-open: records what the app handed to the browser.
 printf '%s\\n' "$1" >> "{log}"
 """
+
+
+CALLBACK_URL = re.compile(r"^http://127\.0\.0\.1:(\d+)/callback/([A-Za-z0-9_-]{43,})$")
+
+
+def split_callback(url: str) -> tuple[str, str]:
+    """Split a session URL into (the URL without its callback parameter, the callback URL).
+
+    The callback parameter is always last and its secret is random, so tests compare the
+    rest exactly and check the callback's shape.
+    """
+    head, sep, tail = url.partition("&sessionStatusCallbackUrl=")
+    assert sep, f"no callback URL in {url}"
+    callback = unquote(tail)
+    assert CALLBACK_URL.match(callback), callback
+    return head, callback
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -41,6 +59,7 @@ class Profile:
         opener = root / "bin" / "xdg-open"
         opener.write_text(RECORDING_OPENER.format(log=prof.opened_log))
         opener.chmod(0o755)
+        prof.write_settings("")
         return prof
 
     def xdg_env(self) -> dict[str, str]:
@@ -72,7 +91,11 @@ class Profile:
             return []
         return self.opened_log.read_text().splitlines()
 
-    def write_settings(self, text: str) -> None:
+    def write_settings(self, text: str, *, exact: bool = False) -> None:
+        """Write settings.toml. Unless ``exact``, a test profile listens on any free port
+        (``listen_port = 0``) so it never takes a real app's 47801."""
+        if not exact and "[callback]" not in text:
+            text += "\n[callback]\nlisten_port = 0\n"
         self.config_dir.mkdir(parents=True, exist_ok=True)
         self.settings_file.write_text(text)
 

@@ -13,9 +13,12 @@ from pytestqt.qtbot import QtBot
 
 from g2a_tray.app import TrayApp
 from g2a_tray.core.paths import AppPaths
-from tests.helpers import Profile
+from tests.helpers import Profile, split_callback
 
-TEMPLATE = 'partner_object_url_template = "https://helpdesk.example.com/tickets/{partnerObject}"\n'
+SETTINGS = (
+    'partner_object_url_template = "https://helpdesk.example.com/tickets/{partnerObject}"\n'
+    "[callback]\nlisten_port = 0\n"
+)
 
 
 class UrlRecorder(QObject):
@@ -50,13 +53,14 @@ def has_tray(monkeypatch: pytest.MonkeyPatch) -> bool:
 
 @pytest.fixture
 def app(qapp: QApplication, profile: Profile, qtbot: QtBot) -> Iterator[TrayApp]:
-    profile.write_settings(TEMPLATE)
+    profile.write_settings(SETTINGS)
     tray_app = TrayApp(qapp, AppPaths.default())
     tray_app.start()
     yield tray_app
     if tray_app._form is not None:
         tray_app._form.deleteLater()
     tray_app.tray.hide()
+    tray_app.shutdown()
 
 
 @pytest.mark.usefixtures("has_tray")
@@ -70,15 +74,18 @@ def test_type_ticket_press_enter_opens_exact_url(
     qtbot.keyClicks(form.partner_object, "45 6&x")
     assert form.partner_object_url.text() == "https://helpdesk.example.com/tickets/45%206%26x"
     qtbot.keyClick(form.partner_object, Qt.Key.Key_Return)
-    assert browser.urls == [
+    [url] = browser.urls
+    head, callback = split_callback(url)
+    assert head == (
         "https://api.getgo.com/G2A/rest/v1/session?sessionType=SCREEN_SHARING"
         "&partnerObject=45%206%26x"
         "&partnerObjectUrl=https%3A%2F%2Fhelpdesk.example.com%2Ftickets%2F45%25206%2526x"
-    ]
+    )
+    assert callback.startswith(f"http://127.0.0.1:{app.listener.port}/callback/")
     assert not form.isVisible()
-    [launch] = app.launches.recent()
-    assert launch.request.partner_object == "45 6&x"
-    assert launch.url == browser.urls[0]
+    [session] = app.store.sessions()
+    assert session.partner_object == "45 6&x"
+    assert session.status == "launched"
 
 
 def test_iframe_layout_and_typed_url(app: TrayApp, browser: UrlRecorder, qtbot: QtBot) -> None:

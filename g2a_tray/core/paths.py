@@ -37,5 +37,9 @@ class AppPaths:
         return self.config_dir / "settings.toml"
 
     @property
+    def sessions_file(self) -> Path:
+        return self.data_dir / "sessions.sqlite3"
+
+    @property
     def log_file(self) -> Path:
         return self.log_dir / "g2a-tray.log"

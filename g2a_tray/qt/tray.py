@@ -14,9 +14,14 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from g2a_tray.core.notifications import ticket_label
+from g2a_tray.core.session_store import SessionSummary
+
 log = logging.getLogger(__name__)
 
 TRAY_POLL_MS = 2000
+IDLE, WAITING, ACTIVE = "idle", "waiting", "active"
+IDLE_TOOLTIP = "g2a-tray: start a GoToAssist session"
 
 
 class TrayController(QObject):
@@ -24,12 +29,15 @@ class TrayController(QObject):
     settings_requested = Signal()
     log_folder_requested = Signal()
     quit_requested = Signal()
+    history_requested = Signal()
+    ticket_requested = Signal(str)  # a ticket URL from "Recent sessions"
     availability_changed = Signal(bool)
 
-    def __init__(self, icon: QIcon, parent: QObject | None = None) -> None:
+    def __init__(self, icons: dict[str, QIcon], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._icon = QSystemTrayIcon(icon, self)
-        self._icon.setToolTip("g2a-tray: start a GoToAssist session")
+        self._icons = icons
+        self._icon = QSystemTrayIcon(icons[IDLE], self)
+        self._icon.setToolTip(IDLE_TOOLTIP)
         self._icon.activated.connect(self._on_activated)
         # The menu must outlive this call: some tray hosts keep only a pointer to it.
         self._menu = QMenu()
@@ -37,6 +45,10 @@ class TrayController(QObject):
         self._start_action.triggered.connect(self.start_requested)
         self._menu.addAction(self._start_action)
         self._menu.setDefaultAction(self._start_action)  # bold: what a click on the icon does
+        self._recent = self._menu.addMenu("Recent sessions")
+        self._recent.setEnabled(False)
+        history_action = self._menu.addAction("Session history…")
+        history_action.triggered.connect(self.history_requested)
         self._menu.addSeparator()
         settings_action = self._menu.addAction("Settings…")
         settings_action.triggered.connect(self.settings_requested)
@@ -62,6 +74,29 @@ class TrayController(QObject):
     def set_shortcut_hint(self, shortcut: str) -> None:
         """Show the global shortcut beside "Start session…" (display only)."""
         self._start_action.setText("Start session…" + (f"\t{shortcut}" if shortcut else ""))
+
+    def show_sessions(
+        self, recent: list[SessionSummary], open_sessions: list[SessionSummary]
+    ) -> None:
+        """Reflect the history: icon and tooltip for open sessions, the recent submenu."""
+        active = [s for s in open_sessions if s.status == "active"]
+        waiting = [s for s in open_sessions if s.status == "waiting"]
+        state = ACTIVE if active else WAITING if waiting else IDLE
+        self._icon.setIcon(self._icons[state])
+        lines = ["g2a-tray"]
+        lines += [f"Active: {ticket_label(s)}" for s in active]
+        lines += [f"Waiting for customer: {ticket_label(s)}" for s in waiting]
+        self._icon.setToolTip("\n".join(lines) if len(lines) > 1 else IDLE_TOOLTIP)
+        self._recent.clear()
+        for s in recent:
+            action = self._recent.addAction(f"{ticket_label(s)} — {s.status}")
+            if s.partner_object_url:
+                action.triggered.connect(
+                    lambda _=False, url=s.partner_object_url: self.ticket_requested.emit(url)
+                )
+            else:
+                action.setEnabled(False)
+        self._recent.setEnabled(bool(recent))
 
     def start(self) -> bool:
         """Show the icon if a tray exists, else keep looking for one. Returns availability."""

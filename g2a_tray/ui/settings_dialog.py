@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QKeySequenceEdit,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -32,12 +34,14 @@ from g2a_tray.core.settings import (
     CallbackSettings,
     NotificationSettings,
     Settings,
+    check_public_url,
     normalized,
 )
 from g2a_tray.ui.quick_form import ERROR_STYLE
 
 HINT_STYLE = "color: palette(placeholder-text);"
 INVALID_STYLE = "border: 1px solid #c62828;"
+OK_STYLE = "background: #e8f5e9; border-left: 3px solid #2e7d32; padding: 4px 6px;"
 
 
 def _hint(text: str) -> QLabel:
@@ -65,6 +69,7 @@ class SettingsDialog(QDialog):
         save: Callable[[Settings], None],
         settings_path: str,
         parent: QWidget | None = None,
+        test_callback: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("g2a-tray settings")
@@ -115,6 +120,22 @@ class SettingsDialog(QDialog):
             )
         )
 
+        self._test_callback = test_callback
+        self.test_button = QPushButton("&Test callback URL")
+        self.test_button.setToolTip(
+            "Send a test update to the public URL (or the listener itself) and check that it "
+            "arrives here. Uses the listener as it runs now: save first after changing the port."
+        )
+        self.test_button.clicked.connect(self._start_test)
+        self.test_button.setVisible(test_callback is not None)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.hide()
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_result, 1)
+        callbacks_box.addLayout(test_row)
+
         self.notifications = QCheckBox(
             "Show a notification when a customer joins or a session ends"
         )
@@ -156,6 +177,25 @@ class SettingsDialog(QDialog):
             "notifications.enabled": self.notifications,
         }
         self._fill(settings)
+
+    def _start_test(self) -> None:
+        assert self._test_callback is not None
+        try:
+            public_url = check_public_url(self.public_url.text())
+        except ValueError as exc:
+            self.show_test_result(False, f"Public URL: {exc}.")
+            return
+        self.test_button.setEnabled(False)
+        self.test_result.setStyleSheet("")
+        self.test_result.setText("Sending a test update…")
+        self.test_result.show()
+        self._test_callback(public_url)
+
+    def show_test_result(self, ok: bool, message: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.test_result.setText(("✓ " if ok else "✗ ") + message)
+        self.test_result.show()
 
     def _fill(self, settings: Settings) -> None:
         self.service_url.setText(settings.service_url)

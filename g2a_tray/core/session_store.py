@@ -1,0 +1,363 @@
+"""The session history: every launch and every status event, in SQLite.
+
+- One connection guarded by a lock: the listener's worker threads write, the GUI reads.
+  An event is committed before its POST is answered (the caller answers 2xx after
+  :meth:`SessionStore.record_event` returns).
+- WAL journal, ``PRAGMA user_version`` as the schema version, migrations in order.
+- A database that SQLite cannot read is moved aside (with its -wal/-shm files) and a new
+  one started; :attr:`SessionStore.problem` says so in plain words for the user.
+- Secrets are looked up by their SHA-256 (indexed) and then compared in constant time,
+  so response timing says nothing about how much of a guessed secret was right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from g2a_tray.core.callback_parser import (
+    ABANDONED,
+    ACTIVE,
+    COMPLETE,
+    NOT_STARTED,
+    WAITING,
+    StatusEvent,
+)
+from g2a_tray.core.launch import Launch
+
+log = logging.getLogger(__name__)
+
+LAUNCHED = "launched"  # no callback yet
+# Callbacks may arrive twice and out of order: the status shown is the furthest one
+# reached, not the last one received. Unknown statuses rank above "launched" only.
+STATUS_RANK = {LAUNCHED: -1, NOT_STARTED: 1, WAITING: 2, ACTIVE: 3, COMPLETE: 4, ABANDONED: 4}
+UNKNOWN_RANK = 0
+OPEN_SESSION_WINDOW = timedelta(hours=12)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: launches and their status events
+    """
+    CREATE TABLE launches (
+        id INTEGER PRIMARY KEY,
+        secret TEXT NOT NULL,
+        secret_sha256 TEXT NOT NULL UNIQUE,
+        partner_object TEXT NOT NULL,
+        partner_object_url TEXT NOT NULL,
+        layout TEXT NOT NULL,
+        url TEXT NOT NULL,
+        launched_at TEXT NOT NULL
+    );
+    CREATE INDEX launches_by_time ON launches (launched_at DESC);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        launch_id INTEGER NOT NULL REFERENCES launches (id) ON DELETE CASCADE,
+        session_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started_at TEXT,
+        customer_joined_at TEXT,
+        ended_at TEXT,
+        customer_name TEXT NOT NULL,
+        customer_email TEXT NOT NULL,
+        expert_name TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        UNIQUE (launch_id, session_id, status)
+    );
+    CREATE INDEX events_by_launch ON events (launch_id, id);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One launch as the history shows it, with what its events say."""
+
+    launch_id: int
+    partner_object: str
+    partner_object_url: str
+    layout: str
+    launched_at: datetime
+    status: str = LAUNCHED
+    session_id: str = ""
+    started_at: datetime | None = None
+    customer_joined_at: datetime | None = None
+    ended_at: datetime | None = None
+    customer_name: str = ""
+    expert_name: str = ""
+
+    @property
+    def duration(self) -> timedelta | None:
+        """From the customer joining (or the session starting) to its end."""
+        start = self.customer_joined_at or self.started_at
+        if start is None or self.ended_at is None or self.ended_at < start:
+            return None
+        return self.ended_at - start
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (WAITING, ACTIVE)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """What storing one callback changed."""
+
+    before: SessionSummary
+    after: SessionSummary
+    duplicate: bool
+
+    @property
+    def status_changed(self) -> bool:
+        return self.before.status != self.after.status
+
+
+class StoreError(Exception):
+    """The store could not do its work (disk full, database locked for too long)."""
+
+
+class SessionStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problem: str | None = None
+        self._lock = threading.RLock()
+        self._db = self._open()
+
+    # -- opening, migrating, recovering
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._connect_and_migrate()
+        except sqlite3.DatabaseError as exc:
+            aside = self._move_aside()
+            self.problem = (
+                f"Your session history could not be read ({exc}). It was kept as "
+                f"{aside.name} in {aside.parent}, and a new, empty history was started."
+            )
+            log.error("session database unreadable (%s); moved to %s", exc, aside)
+            return self._connect_and_migrate()
+
+    def _connect_and_migrate(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute(
+                "PRAGMA synchronous = NORMAL"
+            )  # WAL + NORMAL: durable at checkpoint, never corrupt
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("integrity check failed")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"it was written by a newer g2a-tray (schema {version} > {SCHEMA_VERSION})"
+                )
+            for number in range(version, SCHEMA_VERSION):
+                db.execute("BEGIN IMMEDIATE")
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.execute("COMMIT")
+            return db
+        except BaseException:
+            db.close()
+            raise
+
+    def _move_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.broken-{stamp}-{n}")
+        os.replace(self.path, target)
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{self.path}{suffix}")
+            if side.exists():
+                os.replace(side, Path(f"{target}{suffix}"))
+        return target
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreError(str(exc)) from exc
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    # -- writing
+
+    def record(self, launch: Launch) -> int:
+        """Remember a launch and its secret; returns its id."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO launches (secret, secret_sha256, partner_object, partner_object_url,"
+                " layout, url, launched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    launch.secret,
+                    secret_digest(launch.secret),
+                    launch.request.partner_object,
+                    launch.request.partner_object_url,
+                    launch.request.layout,
+                    launch.url,
+                    _iso(launch.launched_at),
+                ),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def launch_id_for_secret(self, secret: str) -> int | None:
+        """The launch a callback secret belongs to, or None (constant-time compare)."""
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT id, secret FROM launches WHERE secret_sha256 = ?",
+                    (secret_digest(secret),),
+                ).fetchone()
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
+        if row is None or not hmac.compare_digest(row[1].encode(), secret.encode()):
+            return None
+        return int(row[0])
+
+    def record_event(self, launch_id: int, event: StatusEvent) -> RecordedEvent:
+        """Store one status event (idempotent) and say what it changed."""
+        now = datetime.now(UTC)
+        with self._transaction() as db:
+            before = self._summary(db, launch_id)
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO events (launch_id, session_id, status, started_at,"
+                " customer_joined_at, ended_at, customer_name, customer_email, expert_name,"
+                " received_at, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    launch_id,
+                    event.session_id,
+                    event.status,
+                    _iso(event.started_at),
+                    _iso(event.customer_joined_at),
+                    _iso(event.ended_at),
+                    event.customer_name,
+                    event.customer_email,
+                    event.expert_name,
+                    _iso(now),
+                    event.raw,
+                ),
+            )
+            after = self._summary(db, launch_id)
+        return RecordedEvent(before, after, duplicate=cursor.rowcount == 0)
+
+    # -- reading
+
+    def summary(self, launch_id: int) -> SessionSummary:
+        with self._lock:
+            return self._summary(self._db, launch_id)
+
+    def sessions(self, limit: int | None = None) -> list[SessionSummary]:
+        """Launches newest first, with their derived status (two queries in all)."""
+        with self._lock:
+            launches = self._db.execute(
+                f"SELECT {_LAUNCH_COLUMNS} FROM launches"
+                " ORDER BY launched_at DESC, id DESC LIMIT ?",
+                (-1 if limit is None else limit,),
+            ).fetchall()
+            if not launches:
+                return []
+            oldest = min(row[0] for row in launches)
+            events: dict[int, list[tuple[object, ...]]] = {}
+            for row in self._db.execute(
+                f"SELECT launch_id, {_EVENT_COLUMNS} FROM events WHERE launch_id >= ? ORDER BY id",
+                (oldest,),
+            ):
+                events.setdefault(row[0], []).append(row[1:])
+        return [_fold(row, events.get(row[0], [])) for row in launches]
+
+    def open_sessions(self, within: timedelta = OPEN_SESSION_WINDOW) -> list[SessionSummary]:
+        """Sessions waiting or active that started recently (an "ended" callback that
+        never came must not leave the tray saying "active" for ever)."""
+        since = datetime.now(UTC) - within
+        return [s for s in self.sessions(limit=50) if s.is_open and s.launched_at >= since]
+
+    @staticmethod
+    def _summary(db: sqlite3.Connection, launch_id: int) -> SessionSummary:
+        launch = db.execute(
+            f"SELECT {_LAUNCH_COLUMNS} FROM launches WHERE id = ?", (launch_id,)
+        ).fetchone()
+        if launch is None:
+            raise KeyError(launch_id)
+        rows = db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE launch_id = ? ORDER BY id", (launch_id,)
+        ).fetchall()
+        return _fold(launch, rows)
+
+
+_LAUNCH_COLUMNS = "id, partner_object, partner_object_url, layout, launched_at"
+_EVENT_COLUMNS = (
+    "session_id, status, started_at, customer_joined_at, ended_at, customer_name, expert_name"
+)
+
+
+def _fold(launch: tuple[object, ...], events: list[tuple[object, ...]]) -> SessionSummary:
+    """A launch's summary from its events, in the order they were received."""
+    fields: dict[str, object] = {}
+    status, rank = LAUNCHED, STATUS_RANK[LAUNCHED]
+    for session_id, ev_status, started, joined, ended, customer, expert in events:
+        if ev_status:
+            ev_rank = STATUS_RANK.get(str(ev_status), UNKNOWN_RANK)
+            if ev_rank > rank:
+                status, rank = str(ev_status), ev_rank
+        # Fields fill in as events bring them; a later event never blanks one.
+        for key, value in (
+            ("session_id", session_id),
+            ("started_at", _dt(started)),  # type: ignore[arg-type]
+            ("customer_joined_at", _dt(joined)),  # type: ignore[arg-type]
+            ("ended_at", _dt(ended)),  # type: ignore[arg-type]
+            ("customer_name", customer),
+            ("expert_name", expert),
+        ):
+            if value:
+                fields[key] = value
+    return SessionSummary(
+        launch_id=int(launch[0]),  # type: ignore[call-overload]
+        partner_object=str(launch[1]),
+        partner_object_url=str(launch[2]),
+        layout=str(launch[3]),
+        launched_at=datetime.fromisoformat(str(launch[4])),
+        status=status,
+        **fields,  # type: ignore[arg-type]
+    )
