@@ -9,7 +9,10 @@ ImageMagick's ``import``. Nobody edits these pictures by hand.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,7 +21,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import AppProcess, Desktop, Profile, start_desktop, wait_for  # noqa: E402
+import httpx  # noqa: E402
+
+from tests.helpers import (  # noqa: E402
+    AppProcess,
+    Desktop,
+    Profile,
+    split_callback,
+    start_desktop,
+    wait_for,
+)
 
 OUT = ROOT / "docs" / "screenshots"
 SAMPLE_SETTINGS = (
@@ -54,6 +66,21 @@ def tray_icon(desk: Desktop) -> tuple[int, int, int, int] | None:
     return x, y, w, h
 
 
+def start_bus_with_dunst(desk: Desktop) -> tuple[str, list[subprocess.Popen[str]]]:
+    """A private session bus with dunst, a real notification daemon, drawing on ``desk``."""
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert daemon.stdout is not None
+    address = daemon.stdout.readline().strip()
+    env = {**os.environ, "DISPLAY": desk.display, "DBUS_SESSION_BUS_ADDRESS": address}
+    dunst = subprocess.Popen(["dunst"], env=env, stderr=subprocess.DEVNULL, text=True)
+    time.sleep(1)  # dunst takes its bus name asynchronously
+    return address, [dunst, daemon]
+
+
 def shoot(desk: Desktop, name: str, crop: tuple[int, int, int, int]) -> None:
     x, y, w, h = crop
     desk.x("import", "-window", "root", "-crop", f"{w}x{h}+{x}+{y}", "+repage", str(OUT / name))
@@ -71,8 +98,14 @@ def main() -> None:
         if desk is None:
             raise SystemExit(f"needs Xvfb, trayer, xdotool: {why}")
         profile = Profile.create(Path(tmp) / "profile")
-        profile.write_settings(SAMPLE_SETTINGS)
-        app = AppProcess(profile, desk.env(profile))
+        with socket.socket() as sock:  # a fixed, free port, as a user's would be
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        profile.write_settings(SAMPLE_SETTINGS + f"[callback]\nlisten_port = {port}\n")
+        bus_address, bus_procs = start_bus_with_dunst(desk)
+        env = desk.env(profile)
+        env["DBUS_SESSION_BUS_ADDRESS"] = bus_address
+        app = AppProcess(profile, env)
         try:
             app.start()
             wait_for(lambda: tray_icon(desk) is not None, 10, "the tray icon")
@@ -99,14 +132,40 @@ def main() -> None:
 
             desk.x("xdotool", "mousemove", str(ix + iw // 2), str(iy + ih // 2), "click", "3")
             settle()
-            desk.x("xdotool", "key", "Down", "Down", "Return")  # Start session…, Settings…
+            # Start session…, (Recent sessions: disabled while empty), Session history…, Settings…
+            desk.x("xdotool", "key", "Down", "Down", "Down", "Return")
             wait_for(lambda: bool(window_ids(desk, "g2a-tray settings")), 10, "the settings dialog")
             settle()
             x, y, w, h = geometry(desk, window_ids(desk, "g2a-tray settings")[0])
             shoot(desk, "settings.png", (x, y, w, h))
             desk.x("xdotool", "key", "Escape")
+
+            # Two sessions, and GoToAssist's callbacks for them, as the service sends them.
+            callbacks = []
+            for ticket in ("4711", "4712"):
+                url = app.cli("start", ticket).stdout.strip()
+                callbacks.append(split_callback(url)[1])
+            httpx.post(callbacks[1], json={"sessionId": "SS-2", "status": "waiting"})
+            httpx.post(
+                callbacks[0],
+                json={"sessionId": "SS-1", "status": "active", "customerName": "Jane Doe"},
+            )
+            settle()
+            shoot(desk, "notification.png", (1280 - 340, 30, 340, 120))
+            httpx.post(callbacks[0], json={"sessionId": "SS-1", "status": "complete"})
+
+            desk.x("xdotool", "mousemove", str(ix + iw // 2), str(iy + ih // 2), "click", "3")
+            settle()
+            shoot(desk, "tray-menu-sessions.png", (1280 - 300, 0, 300, 160))
+            desk.x("xdotool", "key", "Down", "Down", "Down", "Return")  # Session history…
+            wait_for(lambda: bool(window_ids(desk, "Session history")), 10, "the history")
+            settle()
+            x, y, w, h = geometry(desk, window_ids(desk, "Session history")[0])
+            shoot(desk, "history.png", (x, y, w, h))
         finally:
             app.stop()
+            for proc in bus_procs:
+                proc.terminate()
             desk.stop()
 
 

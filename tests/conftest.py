@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Desktop, Profile, start_desktop
+from tests.helpers import Desktop, Profile, SessionBus, start_desktop, start_session_bus
 
 
 @pytest.fixture
@@ -42,3 +42,17 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
         yield desk
     finally:
         desk.stop()
+
+
+@pytest.fixture
+def session_bus(tmp_path: Path) -> Iterator[SessionBus]:
+    """A private session bus with a recording notification server (a separate process)."""
+    bus, why_not = start_session_bus(tmp_path)
+    if bus is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs a D-Bus session bus for these tests: {why_not}")
+        pytest.skip(f"no D-Bus: {why_not}")
+    try:
+        yield bus
+    finally:
+        bus.stop()

@@ -107,13 +107,17 @@ class Desktop:
     display: str
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def env(self, profile: Profile) -> dict[str, str]:
+    def env(self, profile: Profile, bus: SessionBus | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "QT_QPA"))}
         env.update(profile.xdg_env())
         env["DISPLAY"] = self.display
         env["QT_QPA_PLATFORM"] = "xcb"
         env["PATH"] = f"{profile.root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        if bus is not None:
+            env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+        else:  # no bus: notifications fall back to the tray
+            env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent"
         return env
 
     def stop(self) -> None:
@@ -237,3 +241,77 @@ class AppProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@dataclass
+class SessionBus:
+    """A private D-Bus session bus with the recording notification server on it."""
+
+    address: str
+    record: Path
+    procs: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    def notifications(self) -> list[dict[str, object]]:
+        if not self.record.exists():
+            return []
+        import json
+
+        return [json.loads(line) for line in self.record.read_text().splitlines()]
+
+    def invoke(self, notification_id: int, action: str) -> None:
+        """Click an action, as the user would in the daemon's popup."""
+        subprocess.run(
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.Notifications",
+                "/org/freedesktop/Notifications",
+                "org.g2atray.Test.Invoke",
+                f"uint32:{notification_id}",
+                f"string:{action}",
+            ],
+            env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": self.address},
+            check=True,
+            capture_output=True,
+            timeout=10,
+        )
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def start_session_bus(workdir: Path) -> tuple[SessionBus | None, str]:
+    """Start dbus-daemon and tests/notification_server.py; (None, reason) if impossible."""
+    if shutil.which("dbus-daemon") is None or shutil.which("dbus-send") is None:
+        return None, "dbus-daemon is not installed (bash .ci/setup installs it)"
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert daemon.stdout is not None
+    address = daemon.stdout.readline().strip()
+    if not address:
+        daemon.kill()
+        return None, "dbus-daemon did not start"
+    record = workdir / "notifications.jsonl"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.notification_server", str(record)],
+        env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": address},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    bus = SessionBus(address, record, [daemon, server])
+    assert server.stdout is not None
+    if server.stdout.readline().strip() != "ready":
+        bus.stop()
+        return None, "the test notification server did not start"
+    return bus, ""

@@ -3,16 +3,27 @@ session (Xvfb + trayer), and the browser hand-off through a recording ``xdg-open
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.helpers import ROOT, AppProcess, Desktop, Profile, split_callback, wait_for
+from tests.helpers import (
+    ROOT,
+    AppProcess,
+    Desktop,
+    Profile,
+    SessionBus,
+    split_callback,
+    wait_for,
+)
 
 FORM_TITLE = "Start a GoToAssist session"
 
@@ -183,3 +194,103 @@ def test_corrupt_settings_are_moved_aside_and_the_user_told(
     assert len(aside) == 1 and aside[0].read_text() == "layout = [unclosed\n"
     wait_for(lambda: bool(visible_windows(desktop, "g2a-tray settings")), 10, "the message box")
     assert f"moved to {aside[0]}" in profile.log_file.read_text()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def callback_of(url: str) -> str:
+    return split_callback(url)[1]
+
+
+def test_callbacks_notify_and_persist_across_a_restart(
+    desktop: Desktop, profile: Profile, session_bus: SessionBus
+) -> None:
+    app = AppProcess(profile, desktop.env(profile, session_bus))
+    # A fixed port (as by default): callback URLs given out before a restart stay valid.
+    profile.write_settings(
+        'partner_object_url_template = "https://help.example.com/t/{partnerObject}"\n'
+        f"[callback]\nlisten_port = {free_port()}\n"
+    )
+    app.start()
+    try:
+        first = app.cli("start", "4711")
+        second = app.cli("start", "4712")
+        assert first.returncode == 0 and second.returncode == 0
+        cb1, cb2 = callback_of(first.stdout.strip()), callback_of(second.stdout.strip())
+        assert cb1 != cb2
+        # GoToAssist's POSTs, as the docs describe them: JSON for one session, form for the other.
+        ok = httpx.post(cb1, json={"sessionId": "SS-1", "status": "waiting"})
+        assert ok.status_code == 200
+        httpx.post(
+            cb1,
+            json={
+                "sessionId": "SS-1",
+                "status": "active",
+                "customerName": "Jane Doe",
+                "customerJoinedAt": "2026-01-01T09:00:00Z",
+            },
+        ).raise_for_status()
+        httpx.post(cb2, data={"sessionId": "SS-2", "status": "abandoned"}).raise_for_status()
+        httpx.post(
+            cb1, json={"sessionId": "SS-1", "status": "complete", "endedAt": "2026-01-01T09:04:12Z"}
+        ).raise_for_status()
+        httpx.post(
+            cb1, json={"sessionId": "SS-1", "status": "complete"}
+        ).raise_for_status()  # again
+        wait_for(lambda: len(session_bus.notifications()) >= 3, 15, "three notifications")
+        texts = [(n["summary"], n["body"]) for n in session_bus.notifications()]
+        assert texts == [
+            ("Customer joined", "Ticket 4711 — Jane Doe"),
+            ("Session abandoned", "Ticket 4712"),
+            ("Session ended", "Ticket 4711 after 4 min 12 s"),
+        ]
+        # "Open ticket" on the first notification opens that ticket, not the other one.
+        session_bus.invoke(int(session_bus.notifications()[0]["id"]), "open-ticket")  # type: ignore[call-overload]
+        wait_for(
+            lambda: "https://help.example.com/t/4711" in profile.opened_urls(), 10, "the ticket"
+        )
+    finally:
+        app.stop()
+
+    status = app.cli("status", "--json")
+    assert status.returncode == 0
+    rows = json.loads(status.stdout)
+    assert [(r["partnerObject"], r["status"], r["sessionId"]) for r in rows] == [
+        ("4712", "abandoned", "SS-2"),
+        ("4711", "complete", "SS-1"),
+    ]
+    assert rows[1]["customerName"] == "Jane Doe" and rows[1]["endedAt"] == "2026-01-01T09:04:12Z"
+
+    app.start()  # a callback that arrives after a restart still matches its launch
+    try:
+        late = httpx.post(cb2, json={"sessionId": "SS-2", "status": "abandoned"})
+        assert late.status_code == 200 and late.json()["duplicate"] is True
+        assert httpx.post(cb2.replace("/callback/", "/callback/x"), json={}).status_code == 404
+    finally:
+        app.stop()
+    assert len(session_bus.notifications()) == 3  # the duplicate told nobody
+
+
+def test_busy_port_falls_back_and_says_so(desktop: Desktop, profile: Profile) -> None:
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    port = blocker.getsockname()[1]
+    profile.write_settings(f"[callback]\nlisten_port = {port}\n")
+    app = AppProcess(profile, desktop.env(profile))
+    try:
+        app.start()
+        wait_for(
+            lambda: bool(visible_windows(desktop, "g2a-tray session updates")), 10, "the notice"
+        )
+        url = app.cli("start", "1").stdout.strip()
+        callback = callback_of(url)
+        assert f":{port}/" not in callback
+        assert httpx.post(callback, json={"status": "active"}).status_code == 200
+    finally:
+        app.stop()
+        blocker.close()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -10,8 +14,10 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from g2a_tray.core.settings import Settings
+from g2a_tray.core.session_store import SessionStore
+from g2a_tray.core.settings import CallbackSettings, Settings
 from g2a_tray.core.settings_store import SettingsStore
+from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.ui.settings_dialog import SettingsDialog
 
 
@@ -94,3 +100,81 @@ def test_save_failure_keeps_dialog_open_and_says_so(
     dialog.accept()
     assert dialog.isVisible()
     assert shown and "Permission denied" in shown[0] and "unchanged" in shown[0]
+
+
+@pytest.fixture
+def listener(tmp_path: Path) -> Iterator[CallbackListener]:
+    store = SessionStore(tmp_path / "s.sqlite3")
+    lst = CallbackListener(store)
+    state = lst.start(CallbackSettings(listen_port=0))
+    assert state.listening
+    yield lst
+    lst.stop()
+    store.close()
+
+
+def run_test(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener, public_url: str
+) -> str:
+    dialog = SettingsDialog(Settings(), store.save, "x", test_callback=listener.test_url)
+    qtbot.addWidget(dialog)
+    listener.test_finished.connect(dialog.show_test_result)
+    dialog.public_url.setText(public_url)
+    with qtbot.waitSignal(listener.test_finished, timeout=20000):
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.test_button.isEnabled()
+    return dialog.test_result.text()
+
+
+def test_callback_test_reaches_the_listener(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener
+) -> None:
+    # Empty public URL: the listener's own address. A loopback "tunnel" URL works the same.
+    assert run_test(qtbot, store, listener, "").startswith("✓ It works")
+    assert run_test(qtbot, store, listener, f"http://localhost:{listener.port}").startswith(
+        "✓ It works"
+    )
+
+
+def test_callback_test_reports_an_unreachable_url(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener
+) -> None:
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()
+    text = run_test(qtbot, store, listener, f"http://127.0.0.1:{port}")
+    assert text.startswith("✗ Could not reach")
+
+
+def test_callback_test_is_not_fooled_by_another_server(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener
+) -> None:
+    class Yes(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    imposter = ThreadingHTTPServer(("127.0.0.1", 0), Yes)
+    thread = threading.Thread(target=imposter.serve_forever, daemon=True)
+    thread.start()
+    try:
+        text = run_test(qtbot, store, listener, f"http://127.0.0.1:{imposter.server_address[1]}")
+    finally:
+        imposter.shutdown()
+        imposter.server_close()
+    assert text.startswith("✗") and "did not arrive here" in text
+
+
+def test_callback_test_checks_the_url_first(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener
+) -> None:
+    dialog = SettingsDialog(Settings(), store.save, "x", test_callback=listener.test_url)
+    qtbot.addWidget(dialog)
+    dialog.public_url.setText("ftp://example.com")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.test_result.text().startswith("✗ Public URL: the URL must start with http")

@@ -7,7 +7,7 @@ import csv
 from datetime import datetime
 from typing import IO, Any
 
-from g2a_tray.core.notifications import format_duration
+from g2a_tray.core.notifications import format_duration, status_label
 from g2a_tray.core.session_store import SessionSummary
 
 CSV_COLUMNS = (
@@ -49,7 +49,7 @@ def as_json(session: SessionSummary) -> dict[str, Any]:
 def summary_text(session: SessionSummary) -> str:
     """A few lines for the ticket's notes."""
     lines = [f"GoToAssist remote support session — ticket {session.partner_object or '(none)'}"]
-    lines.append(f"Status: {session.status}")
+    lines.append(f"Status: {status_label(session.status)}")
     if session.session_id:
         lines.append(f"Session ID: {session.session_id}")
     if session.customer_name:

@@ -8,6 +8,7 @@ form, the ``start`` verb and (later) links all refuse the same things with the s
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -96,6 +97,14 @@ def build_session_url(settings: Settings, request: LaunchRequest, callback_url: 
     ]
     query = urlencode([(k, v) for k, v in params if v], quote_via=quote, safe="")
     return f"{settings.service_url.rstrip('/')}/session?{query}"
+
+
+_SECRET_IN_URL = re.compile(r"(callback(?:/|%2F))[A-Za-z0-9_-]{16,}", re.IGNORECASE)
+
+
+def redact(url: str) -> str:
+    """The URL with any callback secret blanked out, for logs."""
+    return _SECRET_IN_URL.sub(r"\1…", url)
 
 
 def new_secret() -> str:

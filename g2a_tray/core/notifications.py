@@ -36,6 +36,21 @@ def format_duration(duration: timedelta) -> str:
     return f"{secs} s"
 
 
+STATUS_LABELS = {
+    "launched": "started, no update yet",
+    "notStarted": "not started",
+    "waiting": "waiting for customer",
+    "active": "customer connected",
+    "complete": "ended",
+    "abandoned": "abandoned",
+}
+
+
+def status_label(status: str) -> str:
+    """The words a technician reads for a status (unknown ones are shown as sent)."""
+    return STATUS_LABELS.get(status, status)
+
+
 def ticket_label(session: SessionSummary) -> str:
     return (
         f"Ticket {session.partner_object}" if session.partner_object else "Session without a ticket"

@@ -328,15 +328,23 @@ class SessionStore:
 
 _LAUNCH_COLUMNS = "id, partner_object, partner_object_url, layout, launched_at"
 _EVENT_COLUMNS = (
-    "session_id, status, started_at, customer_joined_at, ended_at, customer_name, expert_name"
+    "session_id, status, started_at, customer_joined_at, ended_at, customer_name, expert_name,"
+    " received_at"
 )
 
 
 def _fold(launch: tuple[object, ...], events: list[tuple[object, ...]]) -> SessionSummary:
     """A launch's summary from its events, in the order they were received."""
     fields: dict[str, object] = {}
+    # Times are "only when available" (the docs): when a body leaves one out, the time
+    # the callback arrived stands in, so history still shows when and how long.
+    arrived: dict[str, object] = {}
     status, rank = LAUNCHED, STATUS_RANK[LAUNCHED]
-    for session_id, ev_status, started, joined, ended, customer, expert in events:
+    for session_id, ev_status, started, joined, ended, customer, expert, received in events:
+        if ev_status == ACTIVE:
+            arrived.setdefault("customer_joined_at", _dt(received))  # type: ignore[arg-type]
+        elif ev_status in (COMPLETE, ABANDONED):
+            arrived.setdefault("ended_at", _dt(received))  # type: ignore[arg-type]
         if ev_status:
             ev_rank = STATUS_RANK.get(str(ev_status), UNKNOWN_RANK)
             if ev_rank > rank:
@@ -352,6 +360,8 @@ def _fold(launch: tuple[object, ...], events: list[tuple[object, ...]]) -> Sessi
         ):
             if value:
                 fields[key] = value
+    for key, value in arrived.items():
+        fields.setdefault(key, value)
     return SessionSummary(
         launch_id=int(launch[0]),  # type: ignore[call-overload]
         partner_object=str(launch[1]),

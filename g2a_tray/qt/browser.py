@@ -13,6 +13,8 @@ from typing import Protocol
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
+from g2a_tray.core.launch import redact
+
 log = logging.getLogger(__name__)
 
 
@@ -33,5 +35,5 @@ def open_in_system_browser(url: str) -> bool:
         log.error("refusing to open an invalid URL: %s", qurl.errorString())
         return False
     ok = QDesktopServices.openUrl(qurl)
-    log.info("opened in browser (%s): %s", "ok" if ok else "FAILED", url)
+    log.info("opened in browser (%s): %s", "ok" if ok else "FAILED", redact(url))
     return bool(ok)

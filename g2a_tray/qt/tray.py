@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from g2a_tray.core.notifications import ticket_label
+from g2a_tray.core.notifications import status_label, ticket_label
 from g2a_tray.core.session_store import SessionSummary
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class TrayController(QObject):
         self._icon.setToolTip("\n".join(lines) if len(lines) > 1 else IDLE_TOOLTIP)
         self._recent.clear()
         for s in recent:
-            action = self._recent.addAction(f"{ticket_label(s)} — {s.status}")
+            action = self._recent.addAction(f"{ticket_label(s)} — {status_label(s.status)}")
             if s.partner_object_url:
                 action.triggered.connect(
                     lambda _=False, url=s.partner_object_url: self.ticket_requested.emit(url)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from g2a_tray.core.history_export import local_time, summary_text, write_csv
-from g2a_tray.core.notifications import format_duration
+from g2a_tray.core.notifications import format_duration, status_label
 from g2a_tray.core.session_store import SessionSummary
 
 COLUMNS = ("Started", "Ticket", "Status", "Customer", "Joined", "Ended", "Duration", "Session ID")
@@ -80,7 +80,7 @@ def _display(s: SessionSummary, column: int) -> str:
     return (
         local_time(s.launched_at),
         s.partner_object,
-        s.status,
+        status_label(s.status),
         s.customer_name,
         local_time(s.customer_joined_at),
         local_time(s.ended_at),
@@ -134,6 +134,7 @@ class HistoryWindow(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)

@@ -1,0 +1,196 @@
+"""The SQLite session history (Qt-free)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from g2a_tray.core.callback_parser import StatusEvent
+from g2a_tray.core.launch import Launch, LaunchRequest
+from g2a_tray.core.session_store import SCHEMA_VERSION, SessionStore
+
+T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "g2a-tray" / "sessions.sqlite3"
+
+
+def launch(
+    ticket: str = "4711", url: str = "https://h.example/4711", at: datetime | None = None
+) -> Launch:
+    return Launch(
+        LaunchRequest(ticket, url, ""), "https://api/session?x", launched_at=at or datetime.now(UTC)
+    )
+
+
+def test_launch_and_secret_lookup(path: Path) -> None:
+    store = SessionStore(path)
+    first, second = launch("1"), launch("2")
+    id1, id2 = store.record(first), store.record(second)
+    assert store.launch_id_for_secret(first.secret) == id1
+    assert store.launch_id_for_secret(second.secret) == id2
+    assert store.launch_id_for_secret(first.secret[:-1] + "x") is None
+    assert store.launch_id_for_secret("") is None
+    [newest, oldest] = store.sessions()
+    assert (newest.partner_object, newest.status) == ("2", "launched")
+    assert oldest.partner_object == "1"
+
+
+def test_schema_wal_and_indexes(path: Path) -> None:
+    SessionStore(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    indexes = {row[1] for row in db.execute("SELECT * FROM sqlite_master WHERE type = 'index'")}
+    assert {"launches_by_time", "events_by_launch"} <= indexes
+
+
+def test_event_fields_fill_in_and_duration_is_derived(path: Path) -> None:
+    store = SessionStore(path)
+    lid = store.record(launch())
+    store.record_event(lid, StatusEvent(session_id="S1", status="waiting", started_at=T0))
+    change = store.record_event(
+        lid,
+        StatusEvent(
+            session_id="S1",
+            status="active",
+            customer_joined_at=T0 + timedelta(minutes=1),
+            customer_name="Jane",
+        ),
+    )
+    assert (
+        change.before.status == "waiting"
+        and change.after.status == "active"
+        and change.status_changed
+    )
+    done = store.record_event(
+        lid,
+        StatusEvent(
+            session_id="S1", status="complete", ended_at=T0 + timedelta(minutes=13, seconds=30)
+        ),
+    )
+    s = done.after
+    assert s.status == "complete"
+    assert s.customer_name == "Jane"  # a later event without the name does not blank it
+    assert s.started_at == T0
+    assert s.duration == timedelta(minutes=12, seconds=30)
+    assert not s.is_open
+
+
+def test_duplicates_are_stored_once_and_say_so(path: Path) -> None:
+    store = SessionStore(path)
+    lid = store.record(launch())
+    first = store.record_event(lid, StatusEvent(session_id="S", status="active"))
+    again = store.record_event(lid, StatusEvent(session_id="S", status="active"))
+    assert not first.duplicate and again.duplicate and not again.status_changed
+    count = sqlite3.connect(path).execute("SELECT count(*) FROM events").fetchone()[0]
+    assert count == 1
+
+
+def test_order_is_not_promised_terminal_status_wins(path: Path) -> None:
+    store = SessionStore(path)
+    lid = store.record(launch())
+    ended = store.record_event(lid, StatusEvent(session_id="S", status="complete"))
+    late_join = store.record_event(
+        lid, StatusEvent(session_id="S", status="active", customer_name="Late")
+    )
+    assert ended.after.status == "complete"
+    assert late_join.after.status == "complete" and not late_join.status_changed
+    assert late_join.after.customer_name == "Late"
+
+
+def test_unknown_status_is_kept_without_overriding_known_ones(path: Path) -> None:
+    store = SessionStore(path)
+    lid = store.record(launch())
+    assert store.record_event(lid, StatusEvent(status="paused")).after.status == "paused"
+    assert store.record_event(lid, StatusEvent(status="active")).after.status == "active"
+    assert store.record_event(lid, StatusEvent(status="frozen")).after.status == "active"
+
+
+def test_two_parallel_sessions_stay_apart(path: Path) -> None:
+    store = SessionStore(path)
+    a, b = store.record(launch("A")), store.record(launch("B"))
+    store.record_event(a, StatusEvent(session_id="SA", status="active", customer_name="Ann"))
+    store.record_event(b, StatusEvent(session_id="SB", status="waiting"))
+    sa, sb = store.summary(a), store.summary(b)
+    assert (sa.partner_object, sa.status, sa.customer_name) == ("A", "active", "Ann")
+    assert (sb.partner_object, sb.status, sb.customer_name) == ("B", "waiting", "")
+    assert [s.partner_object for s in store.open_sessions()] == ["B", "A"]
+
+
+def test_open_sessions_ignore_stale_launches(path: Path) -> None:
+    store = SessionStore(path)
+    old = store.record(launch("old", at=datetime.now(UTC) - timedelta(days=2)))
+    store.record_event(old, StatusEvent(status="active"))
+    assert store.open_sessions() == []
+    assert store.sessions()[0].status == "active"
+
+
+def test_history_survives_a_restart(path: Path) -> None:
+    store = SessionStore(path)
+    first = launch()
+    lid = store.record(first)
+    store.record_event(lid, StatusEvent(session_id="S", status="active"))
+    store.close()
+    again = SessionStore(path)
+    assert again.launch_id_for_secret(first.secret) == lid
+    assert again.sessions()[0].status == "active"
+    assert again.problem is None
+
+
+def test_newest_first_and_limit(path: Path) -> None:
+    store = SessionStore(path)
+    for i in range(15):
+        store.record(launch(str(i), at=T0 + timedelta(minutes=i)))
+    assert [s.partner_object for s in store.sessions(limit=3)] == ["14", "13", "12"]
+    assert len(store.sessions()) == 15
+
+
+@pytest.mark.parametrize(
+    "garbage", [b"this is not a database" * 100, b"SQLite format 3\x00" + b"\xff" * 4000]
+)
+def test_corrupt_database_is_moved_aside_and_a_new_one_started(path: Path, garbage: bytes) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_bytes(garbage)
+    store = SessionStore(path)
+    assert store.problem is not None and "could not be read" in store.problem
+    aside = list(path.parent.glob("sessions.sqlite3.broken-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == garbage
+    assert aside[0].name in store.problem
+    lid = store.record(launch())
+    assert store.summary(lid).status == "launched"
+
+
+def test_database_from_a_newer_version_is_kept_aside(path: Path) -> None:
+    SessionStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    store = SessionStore(path)
+    assert store.problem is not None and "newer g2a-tray" in store.problem
+
+
+def test_migration_from_an_empty_file(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    sqlite3.connect(path).close()  # a zero-byte database: version 0
+    store = SessionStore(path)
+    assert store.problem is None
+    assert store.sessions() == []
+
+
+def test_arrival_times_stand_in_for_times_the_body_left_out(path: Path) -> None:
+    store = SessionStore(path)
+    lid = store.record(launch())
+    before = datetime.now(UTC).replace(microsecond=0)
+    joined = store.record_event(lid, StatusEvent(status="active")).after
+    ended = store.record_event(lid, StatusEvent(status="complete")).after
+    assert joined.customer_joined_at is not None and joined.customer_joined_at >= before
+    assert ended.ended_at is not None and ended.duration is not None
+    explicit = store.record(launch())
+    store.record_event(explicit, StatusEvent(status="active", customer_joined_at=T0))
+    assert store.summary(explicit).customer_joined_at == T0  # a time in the body wins
