@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,13 +147,23 @@ def main() -> None:
                 url = app.cli("start", ticket).stdout.strip()
                 callbacks.append(split_callback(url)[1])
             httpx.post(callbacks[1], json={"sessionId": "SS-2", "status": "waiting"})
+            now = datetime.now(UTC)
+            joined = now.strftime("%Y-%m-%dT%H:%M:%SZ")
             httpx.post(
                 callbacks[0],
-                json={"sessionId": "SS-1", "status": "active", "customerName": "Jane Doe"},
+                json={
+                    "sessionId": "SS-1",
+                    "status": "active",
+                    "customerName": "Jane Doe",
+                    "customerJoinedAt": joined,
+                },
             )
             settle()
             shoot(desk, "notification.png", (1280 - 340, 30, 340, 120))
-            httpx.post(callbacks[0], json={"sessionId": "SS-1", "status": "complete"})
+            ended = (now + timedelta(minutes=14, seconds=35)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            httpx.post(
+                callbacks[0], json={"sessionId": "SS-1", "status": "complete", "endedAt": ended}
+            )
 
             desk.x("xdotool", "mousemove", str(ix + iw // 2), str(iy + ih // 2), "click", "3")
             settle()

@@ -73,10 +73,10 @@ class FreedesktopNotifier(QObject):
     # -- worker threads
 
     def _connect(self) -> bool:
-        from jeepney import DBusAddress, MatchRule, message_bus, new_method_call
-        from jeepney.io.threading import DBusRouter, open_dbus_connection
-
         try:
+            from jeepney import DBusAddress, MatchRule, message_bus, new_method_call
+            from jeepney.io.threading import DBusRouter, open_dbus_connection
+
             self._router = DBusRouter(open_dbus_connection("SESSION"))
             daemon = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=BUS_NAME)
             reply = self._router.send_and_get_reply(
