@@ -87,6 +87,7 @@ class TrayApp(QObject):
 
     def start(self) -> None:
         log.info("g2a-tray %s starting (config %s)", __version__, self.paths.config_dir)
+        self.notifications.start()
         state = self.listener.start(self.settings.callback)
         if state.message:
             self._startup_messages.append(("g2a-tray session updates", state.message))

@@ -24,7 +24,7 @@ def center(
     c = NotificationCenter(tray, "g2a-tray")
     assert c._dbus is not None
     with qtbot.waitSignal(c._dbus.ready, timeout=10000) as ready:
-        pass
+        c.start()
     assert ready.args == [True]
     yield c
     c.close()
@@ -93,7 +93,7 @@ def test_without_a_bus_notes_fall_back_to_the_log(
     c = NotificationCenter(QSystemTrayIcon(app_icon()), "g2a-tray")
     assert c._dbus is not None
     with qtbot.waitSignal(c._dbus.ready, timeout=10000) as ready:
-        pass
+        c.start()
     assert ready.args == [False]
     with caplog.at_level("INFO"):
         c.notify(Note("k", "Session abandoned", "Ticket 9"))

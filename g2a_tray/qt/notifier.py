@@ -60,12 +60,17 @@ class FreedesktopNotifier(QObject):
         self._receiver = threading.Thread(
             target=self._receive_loop, name="notifier-signals", daemon=True
         )
+
+    def start(self) -> None:
+        """Connect to the daemon on the worker thread (after the signals are connected)."""
         self._sender.start()
 
     def notify(self, note: Note) -> None:
         self._outbox.put(note)
 
     def close(self) -> None:
+        if not self._sender.is_alive():
+            return
         self._outbox.put(None)
         self._signals.put(None)
         self._sender.join(CALL_TIMEOUT_S + 1)
@@ -184,6 +189,10 @@ class NotificationCenter(QObject):
             self._dbus.failed.connect(self._fallback)
             self._dbus.action_invoked.connect(self.open_ticket)
         tray.messageClicked.connect(self._on_balloon_clicked)
+
+    def start(self) -> None:
+        if self._dbus is not None:
+            self._dbus.start()
 
     def notify(self, note: Note) -> None:
         if not self.enabled:
