@@ -2,9 +2,11 @@
 
     .venv/bin/python docs/make_screenshots.py
 
-Starts Xvfb with a tray host, runs g2a-tray in a throw-away profile with a sample ticket
-URL template, and captures the tray menu, the quick form and the settings dialog with
-ImageMagick's ``import``. Nobody edits these pictures by hand.
+Starts Xvfb with a tray host, a private D-Bus with dunst, and the GoToAssist simulator;
+runs g2a-tray in a throw-away profile pointed at the simulator; drives it with xdotool
+and the simulator's buttons; captures the tray menu, the quick form, the settings
+dialog, a notification and the history with ImageMagick's ``import``, and the
+simulator's page with headless Chromium. Nobody edits these pictures by hand.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,19 +25,17 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from g2a_tray.simulator.server import SimulatorServer  # noqa: E402
+from g2a_tray.simulator.service import Simulator  # noqa: E402
 from tests.helpers import (  # noqa: E402
     AppProcess,
     Desktop,
     Profile,
-    split_callback,
     start_desktop,
     wait_for,
 )
 
 OUT = ROOT / "docs" / "screenshots"
-SAMPLE_SETTINGS = (
-    'partner_object_url_template = "https://helpdesk.example.com/tickets/{partnerObject}"\n'
-)
 
 
 def window_ids(desk: Desktop, name: str) -> list[str]:
@@ -88,6 +87,33 @@ def shoot(desk: Desktop, name: str, crop: tuple[int, int, int, int]) -> None:
     print("wrote", OUT / name)
 
 
+def shoot_page(url: str, name: str) -> None:
+    """A page as a browser shows it: Debian's headless Chromium."""
+    with tempfile.TemporaryDirectory() as profile_dir:
+        subprocess.run(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile_dir}",
+                "--hide-scrollbars",
+                "--window-size=900,760",
+                f"--screenshot={OUT / name}",
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    print("wrote", OUT / name)
+
+
 def settle() -> None:
     time.sleep(0.6)  # let the X server paint before grabbing pixels (no signal crosses to it)
 
@@ -102,7 +128,13 @@ def main() -> None:
         with socket.socket() as sock:  # a fixed, free port, as a user's would be
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        profile.write_settings(SAMPLE_SETTINGS + f"[callback]\nlisten_port = {port}\n")
+        simulator = SimulatorServer(Simulator())
+        simulator.start()
+        profile.write_settings(
+            f'service_url = "{simulator.service_url}"\n'
+            f'partner_object_url_template = "{simulator.base_url}/tickets/{{partnerObject}}"\n'
+            f"[callback]\nlisten_port = {port}\n"
+        )
         bus_address, bus_procs = start_bus_with_dunst(desk)
         env = desk.env(profile)
         env["DBUS_SESSION_BUS_ADDRESS"] = bus_address
@@ -141,29 +173,18 @@ def main() -> None:
             shoot(desk, "settings.png", (x, y, w, h))
             desk.x("xdotool", "key", "Escape")
 
-            # Two sessions, and GoToAssist's callbacks for them, as the service sends them.
-            callbacks = []
+            # Two sessions through the GoToAssist simulator, driven as in a browser.
+            browser = httpx.Client(timeout=10, follow_redirects=True)
+            launchers = []
             for ticket in ("4711", "4712"):
                 url = app.cli("start", ticket).stdout.strip()
-                callbacks.append(split_callback(url)[1])
-            httpx.post(callbacks[1], json={"sessionId": "SS-2", "status": "waiting"})
-            now = datetime.now(UTC)
-            joined = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-            httpx.post(
-                callbacks[0],
-                json={
-                    "sessionId": "SS-1",
-                    "status": "active",
-                    "customerName": "Jane Doe",
-                    "customerJoinedAt": joined,
-                },
-            )
+                launchers.append(str(browser.get(url).url))
+            browser.post(f"{launchers[0]}/join")
             settle()
             shoot(desk, "notification.png", (1280 - 340, 30, 340, 120))
-            ended = (now + timedelta(minutes=14, seconds=35)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            httpx.post(
-                callbacks[0], json={"sessionId": "SS-1", "status": "complete", "endedAt": ended}
-            )
+            shoot_page(launchers[0], "simulator.png")
+            time.sleep(3)  # a few seconds of session, so the history shows a duration
+            browser.post(f"{launchers[0]}/end")
 
             desk.x("xdotool", "mousemove", str(ix + iw // 2), str(iy + ih // 2), "click", "3")
             settle()
@@ -175,6 +196,7 @@ def main() -> None:
             shoot(desk, "history.png", (x, y, w, h))
         finally:
             app.stop()
+            simulator.stop()
             for proc in bus_procs:
                 proc.terminate()
             desk.stop()

@@ -126,6 +126,9 @@ class TrayApp(QObject):
         if cmd == "show-form":
             self.show_form(request.get("partnerObject", ""))
             return {"ok": True}
+        if cmd == "show-history":
+            self.show_history()
+            return {"ok": True}
         if cmd == "quit":
             QTimer.singleShot(0, self.quit)  # answer first, then go
             return {"ok": True}

@@ -83,6 +83,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="print a JSON array")
     status.add_argument("--limit", type=int, default=None, metavar="N", help="at most N sessions")
+
+    simulate = verbs.add_parser(
+        "simulate",
+        help="run a local GoToAssist simulator (no account, no network)",
+        description="Serve GoToAssist's attended-session flow locally: the session call, a "
+        "launcher page with buttons (customer joins, end, abandon, cancel install) and the "
+        "status callbacks. Point g2a-tray at it with service_url = "
+        '"http://HOST:PORT/G2A/rest/v1". Ctrl+C stops it.',
+    )
+    simulate.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    simulate.add_argument(
+        "--port", type=int, default=47890, help="port (default 47890; 0 = any free)"
+    )
+    simulate.add_argument(
+        "--auto",
+        type=_auto_timing,
+        default=None,
+        metavar="JOIN_S,END_S",
+        help="run each session by itself: the customer joins after JOIN_S seconds, "
+        "the session ends END_S seconds later",
+    )
+    simulate.add_argument(
+        "--form", action="store_true", help="POST callbacks form-encoded, not JSON"
+    )
+
+    demo = verbs.add_parser(
+        "demo",
+        help="see the whole flow in a minute, with a simulator and a throw-away profile",
+        description="Start g2a-tray in a temporary profile pointed at a simulator it starts "
+        "itself, and open the quick form with a sample ticket. Press Enter and watch the "
+        "customer join and the session end. Nothing of yours is touched.",
+    )
+    demo.add_argument(
+        "--auto",
+        type=_auto_timing,
+        default=(5.0, 20.0),
+        metavar="JOIN_S,END_S",
+        help="when the customer joins and the session ends (default 5,20)",
+    )
+    demo.add_argument("--ticket", default="4711", help="the sample ticket id (default 4711)")
     return parser
 
 
@@ -105,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
             return _quit(paths)
         if command == "status":
             return _status(paths, as_json=args.json, limit=args.limit)
+        if command == "simulate":
+            return _simulate(args)
+        if command == "demo":
+            from g2a_tray.demo import run_demo
+
+            return run_demo(args.auto, args.ticket)
     except _ClientError as exc:
         sys.stderr.write(f"g2a-tray: {exc}\n")
         return exc.code
@@ -162,6 +210,50 @@ def _quit(paths: AppPaths) -> int:
         _send(_socket_name(paths), {"cmd": "quit"})
     except NotRunning:
         sys.stderr.write("g2a-tray is not running.\n")
+    return EXIT_OK
+
+
+def _auto_timing(text: str) -> tuple[float, float]:
+    try:
+        join_s, end_s = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected JOIN_S,END_S such as 5,20, not {text!r}"
+        ) from None
+    if not (0 <= join_s <= 3600 and 0 <= end_s <= 3600):
+        raise argparse.ArgumentTypeError("seconds must be between 0 and 3600")
+    return join_s, end_s
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from g2a_tray.core.urls import is_loopback_host
+    from g2a_tray.simulator.server import SimulatorServer
+    from g2a_tray.simulator.service import Simulator
+
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("g2a_tray.simulator").addHandler(console)
+    try:
+        server = SimulatorServer(
+            Simulator(form_encoded=args.form, auto=args.auto), args.host, args.port
+        )
+    except OSError as exc:
+        raise _ClientError(
+            f"the simulator cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+        ) from None
+    if not is_loopback_host(args.host):
+        sys.stderr.write(
+            f"g2a-tray: note: the simulator is reachable from other computers on {args.host}.\n"
+        )
+    print(f"GoToAssist simulator on {server.base_url}  (Ctrl+C stops it)")
+    print(f'Use it from g2a-tray: service_url = "{server.service_url}"', flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        server.simulator.close()
     return EXIT_OK
 
 

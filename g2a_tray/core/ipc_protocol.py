@@ -4,7 +4,7 @@ A second ``g2a-tray`` process (``new-session``, ``start``, ``quit``, a plain lau
 connects to the running app's local socket, sends one request line and reads one
 response line. Qt-free so the client and the tests need no QtWidgets.
 
-Request:  ``{"v": 1, "cmd": "show-form" | "start" | "quit" | "ping", ...arguments}``
+Request:  ``{"v": 1, "cmd": "show-form" | "show-history" | "start" | "quit" | "ping", ...}``
 Response: ``{"v": 1, "ok": true, ...results}`` or ``{"v": 1, "ok": false, "error": "…"}``
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 64 * 1024
-COMMANDS = ("ping", "show-form", "start", "quit")
+COMMANDS = ("ping", "show-form", "show-history", "start", "quit")
 
 
 class ProtocolError(ValueError):
