@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from g2a_tray import APP_NAME, __version__
+from g2a_tray import APP_ID, APP_NAME, __version__
+from g2a_tray.core.desktop_integration import Autostart
 from g2a_tray.core.launch import (
     Launch,
     LaunchError,
@@ -35,6 +36,7 @@ from g2a_tray.qt.browser import Opener, open_in_system_browser
 from g2a_tray.qt.icons import app_icon, tray_icons
 from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.qt.notifier import NotificationCenter
+from g2a_tray.qt.shortcut import WAYLAND_HELP, GlobalShortcut, needs_manual_binding
 from g2a_tray.qt.single_instance import InstanceServer
 from g2a_tray.qt.tray import TrayController
 
@@ -67,7 +69,6 @@ class TrayApp(QObject):
         self._notices: list[QMessageBox] = []
 
         self.tray = TrayController(tray_icons(), self)
-        self.tray.set_shortcut_hint(self.settings.shortcut)
         self.tray.start_requested.connect(self.show_form)
         self.tray.settings_requested.connect(self.show_settings)
         self.tray.history_requested.connect(self.show_history)
@@ -83,11 +84,15 @@ class TrayApp(QObject):
         self.notifications.enabled = self.settings.notifications.enabled
         self.notifications.open_ticket.connect(self.open_ticket)
 
+        self.shortcut = GlobalShortcut(parent=self)
+        self.shortcut.activated.connect(self.show_form)
+
     # -- life cycle
 
     def start(self) -> None:
         log.info("g2a-tray %s starting (config %s)", __version__, self.paths.config_dir)
         self.notifications.start()
+        self._apply_shortcut(self.settings.shortcut, at_start=True)
         state = self.listener.start(self.settings.callback)
         if state.message:
             self._startup_messages.append(("g2a-tray session updates", state.message))
@@ -112,6 +117,7 @@ class TrayApp(QObject):
 
     def shutdown(self) -> None:
         """Release the port, the database and the D-Bus connection (after the loop ends)."""
+        self.shortcut.close()
         self.listener.stop()
         self.notifications.close()
         self.store.close()
@@ -126,6 +132,8 @@ class TrayApp(QObject):
         if cmd == "show-form":
             self.show_form(request.get("partnerObject", ""))
             return {"ok": True}
+        if cmd == "open-link":
+            return self.open_link(request.get("url", ""))
         if cmd == "show-history":
             self.show_history()
             return {"ok": True}
@@ -144,6 +152,21 @@ class TrayApp(QObject):
                 return {"ok": False, "error": str(exc)}
             return {"ok": True, "url": launch.url, "opened": opened}
         return {"ok": False, "error": f"unknown command {cmd!r}"}
+
+    def open_link(self, link: str) -> dict[str, Any]:
+        """A ``g2a-tray://start?…`` link, usually from a browser: start the session it
+        names, or tell the user (who is not looking at a terminal) why not."""
+        from g2a_tray.core.links import LinkError, parse_link
+
+        try:
+            request = parse_link(link)
+            launch, opened = self.start_session(request)
+        except (LinkError, LaunchError) as exc:
+            log.warning("link refused: %s", exc)
+            message = f"This link cannot start a session: {exc}"
+            self.notify_user("g2a-tray link", message)
+            return {"ok": False, "error": message}
+        return {"ok": True, "url": launch.url, "opened": opened}
 
     # -- sessions
 
@@ -288,6 +311,7 @@ class TrayApp(QObject):
             self._save_settings,
             str(self.paths.settings_file),
             test_callback=self.listener.test_url,
+            autostart=Autostart(),
         )
         self.listener.test_finished.connect(dialog.show_test_result)
         dialog.setWindowIcon(app_icon())
@@ -297,13 +321,29 @@ class TrayApp(QObject):
     def _save_settings(self, settings: Settings) -> None:
         self.settings_store.save(settings)
         previous, self.settings = self.settings, settings
-        self.tray.set_shortcut_hint(settings.shortcut)
+        if settings.shortcut != previous.shortcut:
+            self._apply_shortcut(settings.shortcut)
         self.notifications.enabled = settings.notifications.enabled
         if settings.callback != previous.callback:
             state = self.listener.start(settings.callback)
             if state.message:
                 self.notify_user("g2a-tray session updates", state.message)
         log.info("settings saved to %s", self.paths.settings_file)
+
+    def _apply_shortcut(self, text: str, at_start: bool = False) -> None:
+        problem = self.shortcut.apply(text)
+        self.tray.set_shortcut_hint(self.shortcut.active)
+        if problem is not None:
+            if at_start:
+                self._startup_messages.append(("g2a-tray shortcut", problem))
+            else:
+                self.notify_user("g2a-tray shortcut", problem)
+        elif text and not self.shortcut.supported and needs_manual_binding():
+            marker = self.paths.data_dir / "told-how-to-bind-the-shortcut"
+            if not marker.exists():  # told once, not at every start
+                self._startup_messages.append(("g2a-tray shortcut", WAYLAND_HELP))
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
 
     def open_log_folder(self) -> None:
         self.paths.log_dir.mkdir(parents=True, exist_ok=True)
@@ -334,6 +374,12 @@ def create_qapplication(argv: list[str]) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("g2a-tray")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)  # Wayland and the taskbar match windows to the entry
+    if sys.platform == "win32" and getattr(sys, "frozen", False):
+        # Credit notifications and the taskbar to g2a-tray, not to python.exe.
+        import ctypes
+
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID(APP_ID)
     app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
     app.setWindowIcon(app_icon())
     return app

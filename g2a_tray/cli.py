@@ -75,6 +75,31 @@ def build_parser() -> argparse.ArgumentParser:
         "quit", help="quit the running app", description="Ask the running app to quit cleanly."
     )
 
+    open_ = verbs.add_parser(
+        "open",
+        help="start the session a g2a-tray:// link names (the desktop's link handler)",
+        description="Start the session that a link such as "
+        '"g2a-tray://start?partnerObject=4711&partnerObjectUrl=https%%3A%%2F%%2Fhelp.example.com'
+        '%%2Ft%%2F4711" names, through the running app (started if needed), as start does. '
+        "Without a link, show the quick form. Links may carry only partnerObject, "
+        "partnerObjectUrl (http or https) and layout (full or iframe).",
+    )
+    open_.add_argument("link", nargs="?", default="", metavar="LINK")
+
+    verbs.add_parser(
+        "history",
+        help="show the session history window of the running app (starting it if needed)",
+        description="Show the session history window of the running app.",
+    )
+
+    integrate = verbs.add_parser(
+        "desktop-integration",
+        help="add g2a-tray to this user's application menu and make it open g2a-tray:// links",
+        description="Install the desktop entry and icon for this user (XDG data folder) and "
+        "register g2a-tray as the handler of g2a-tray:// links. --remove takes them away.",
+    )
+    integrate.add_argument("--remove", action="store_true", help="remove what was installed")
+
     status = verbs.add_parser(
         "status",
         help="list the sessions started, newest first",
@@ -145,6 +170,13 @@ def main(argv: list[str] | None = None) -> int:
             return _start(paths, args)
         if command == "quit":
             return _quit(paths)
+        if command == "open":
+            return _open(paths, args.link)
+        if command == "history":
+            _request(paths, {"cmd": "show-history"}, start_app=True)
+            return EXIT_OK
+        if command == "desktop-integration":
+            return _desktop_integration(remove=args.remove)
         if command == "status":
             return _status(paths, as_json=args.json, limit=args.limit)
         if command == "simulate":
@@ -210,6 +242,36 @@ def _quit(paths: AppPaths) -> int:
         _send(_socket_name(paths), {"cmd": "quit"})
     except NotRunning:
         sys.stderr.write("g2a-tray is not running.\n")
+    return EXIT_OK
+
+
+def _open(paths: AppPaths, link: str) -> int:
+    if not link.strip():  # a menu launch of the desktop entry: "g2a-tray open %u" with no URL
+        _request(paths, {"cmd": "show-form"}, start_app=True)
+        return EXIT_OK
+    response = _request(paths, {"cmd": "open-link", "url": link}, start_app=True)
+    print(response["url"])
+    if not response.get("opened", False):
+        sys.stderr.write(
+            "g2a-tray: the browser could not be opened; open the URL above yourself.\n"
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _desktop_integration(*, remove: bool) -> int:
+    from g2a_tray.core.desktop_integration import install_desktop_entry, remove_desktop_entry
+
+    try:
+        files = remove_desktop_entry() if remove else install_desktop_entry()
+    except OSError as exc:
+        raise _ClientError(
+            f"could not {'remove' if remove else 'install'} the desktop entry: {exc}"
+        ) from None
+    for path in files:
+        print(f"{'removed' if remove else 'wrote'} {path}")
+    if remove and not files:
+        print("Nothing to remove: no desktop entry made by g2a-tray was found.")
     return EXIT_OK
 
 

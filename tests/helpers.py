@@ -36,6 +36,17 @@ def split_callback(url: str) -> tuple[str, str]:
     return head, callback
 
 
+def need_tool(tool: str) -> None:
+    """Skip (with the reason) when ``tool`` is missing; under CI=true, fail instead."""
+    if shutil.which(tool) is None:
+        import pytest
+
+        message = f"{tool} is not installed (bash .ci/setup installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll another process's state (no Qt signal reaches across processes)."""
     deadline = time.monotonic() + timeout

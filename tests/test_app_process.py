@@ -294,3 +294,52 @@ def test_busy_port_falls_back_and_says_so(desktop: Desktop, profile: Profile) ->
     finally:
         app.stop()
         blocker.close()
+
+
+def test_the_configured_shortcut_opens_the_form(desktop: Desktop, profile: Profile) -> None:
+    profile.write_settings('shortcut = "Ctrl+Alt+Y"\n')
+    app = AppProcess(profile, desktop.env(profile))
+    try:
+        app.start()
+        assert visible_windows(desktop, FORM_TITLE) == []
+        desktop.x("xdotool", "key", "ctrl+alt+y")
+        wait_for(lambda: bool(visible_windows(desktop, FORM_TITLE)), 10, "the quick form")
+    finally:
+        app.stop()
+
+
+def test_a_link_starts_a_tracked_session(app: AppProcess, profile: Profile) -> None:
+    link = "g2a-tray://start?partnerObject=4711&partnerObjectUrl=https%3A%2F%2Fhelp.example.com%2Ft%2F4711"
+    result = app.cli("open", link)  # no app runs yet: the link starts one
+    assert result.returncode == 0, result.stderr
+    head, _ = split_callback(result.stdout.strip())
+    assert head.endswith(
+        "partnerObject=4711&partnerObjectUrl=https%3A%2F%2Fhelp.example.com%2Ft%2F4711"
+    )
+    wait_for(lambda: len(profile.opened_urls()) == 1, 10, "the browser hand-off")
+    rows = json.loads(app.cli("status", "--json").stdout)
+    assert rows[0]["partnerObject"] == "4711"
+
+
+def test_a_bad_link_is_refused_in_plain_words(
+    app: AppProcess, desktop: Desktop, profile: Profile
+) -> None:
+    app.start()
+    result = app.cli(
+        "open", "g2a-tray://start?partnerObject=1&partnerObjectUrl=javascript%3Aalert(1)"
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "g2a-tray: This link cannot start a session: partnerObjectUrl: the URL must start with "
+        "http:// or https://"
+    )
+    # The person clicked it in a browser, not a terminal: the app says it too.
+    wait_for(lambda: bool(visible_windows(desktop, "g2a-tray link")), 10, "the message")
+    assert profile.opened_urls() == []
+
+
+def test_open_without_a_link_and_history_show_windows(app: AppProcess, desktop: Desktop) -> None:
+    assert app.cli("open").returncode == 0
+    wait_for(lambda: bool(visible_windows(desktop, FORM_TITLE)), 10, "the quick form")
+    assert app.cli("history").returncode == 0
+    wait_for(lambda: bool(visible_windows(desktop, "Session history")), 10, "the history")

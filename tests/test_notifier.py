@@ -43,7 +43,7 @@ def test_notify_sends_typed_arguments_with_an_open_ticket_action(
     assert sent["summary"] == "Customer joined"
     assert sent["body"] == "Ticket 4711 — Jane Doe"
     assert sent["actions"] == ["default", "Open ticket", "open-ticket", "Open ticket"]
-    assert sent["hints"] == {"urgency": 1, "desktop-entry": "g2a-tray"}
+    assert sent["hints"] == {"urgency": 1, "desktop-entry": "io.github.g2atray.G2aTray"}
     assert str(sent["app_icon"]).endswith("g2a-tray.svg")
 
 

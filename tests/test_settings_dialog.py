@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from g2a_tray.core.desktop_integration import Autostart
 from g2a_tray.core.session_store import SessionStore
 from g2a_tray.core.settings import CallbackSettings, Settings
 from g2a_tray.core.settings_store import SettingsStore
@@ -178,3 +179,22 @@ def test_callback_test_checks_the_url_first(
     dialog.public_url.setText("ftp://example.com")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert dialog.test_result.text().startswith("✗ Public URL: the URL must start with http")
+
+
+def test_start_with_my_desktop_writes_and_removes_the_autostart_entry(
+    qtbot: QtBot, store: SettingsStore, tmp_path: Path
+) -> None:
+    auto = Autostart("linux", config_home=tmp_path / "xdg-config", command=["/usr/bin/g2a-tray"])
+    dialog = SettingsDialog(Settings(), store.save, "x", autostart=auto)
+    qtbot.addWidget(dialog)
+    assert not dialog.start_with_desktop.isHidden()
+    assert not dialog.start_with_desktop.isChecked()
+    dialog.start_with_desktop.setChecked(True)
+    dialog.accept()
+    assert auto.is_enabled() and "Exec=/usr/bin/g2a-tray run" in auto.path.read_text()
+    again = SettingsDialog(Settings(), store.save, "x", autostart=auto)
+    qtbot.addWidget(again)
+    assert again.start_with_desktop.isChecked()
+    again.start_with_desktop.setChecked(False)
+    again.accept()
+    assert not auto.path.exists()

@@ -18,7 +18,7 @@ from typing import Any
 
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 64 * 1024
-COMMANDS = ("ping", "show-form", "show-history", "start", "quit")
+COMMANDS = ("ping", "show-form", "show-history", "start", "open-link", "quit")
 
 
 class ProtocolError(ValueError):

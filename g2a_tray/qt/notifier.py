@@ -25,6 +25,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from g2a_tray import APP_ID
 from g2a_tray.core.notifications import Note
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ class FreedesktopNotifier(QObject):
                 note.title,
                 note.body,
                 actions,
-                {"urgency": ("y", 1), "desktop-entry": ("s", self._app_name)},
+                {"urgency": ("y", 1), "desktop-entry": ("s", APP_ID)},
                 EXPIRE_MS,
             ),
         )

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -103,6 +104,7 @@ class QuickForm(QWidget):
         label = QLabel()
         label.setWordWrap(True)
         label.setStyleSheet(ERROR_STYLE)
+        label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         label.hide()
         return label
 
@@ -133,6 +135,7 @@ class QuickForm(QWidget):
                 "The tray icon appears by itself once your desktop offers a tray."
             )
             self.notice.show()
+        self._fit()
 
     @property
     def tray_mode(self) -> bool:
@@ -180,8 +183,19 @@ class QuickForm(QWidget):
         }.get(field, (self.general_error, None))
         label.setText(message)
         label.show()
+        self._fit()
         if widget is not None:
             widget.setFocus()
+
+    def _fit(self) -> None:
+        """Grow to fit a message that appeared. Qt's height-for-width under-counts the
+        padded, word-wrapped message labels, so take the (generous) size hint instead."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        needed = self.sizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     # -- keys and closing
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from g2a_tray.core.desktop_integration import Autostart
 from g2a_tray.core.settings import (
     LAYOUT_FULL,
     LAYOUT_IFRAME,
@@ -46,7 +47,9 @@ OK_STYLE = "background: #e8f5e9; border-left: 3px solid #2e7d32; padding: 4px 6p
 
 def _hint(text: str) -> QLabel:
     label = QLabel(text)
-    label.setWordWrap(True)
+    # Lines are broken by hand: word-wrapped labels inside group boxes make QDialog
+    # under-size itself (height-for-width is not applied to a dialog's first size).
+    label.setWordWrap(False)
     label.setStyleSheet(HINT_STYLE)
     label.setTextFormat(Qt.TextFormat.RichText)
     return label
@@ -68,8 +71,10 @@ class SettingsDialog(QDialog):
         settings: Settings,
         save: Callable[[Settings], None],
         settings_path: str,
+        *,
         parent: QWidget | None = None,
         test_callback: Callable[[str], None] | None = None,
+        autostart: Autostart | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("g2a-tray settings")
@@ -113,14 +118,15 @@ class SettingsDialog(QDialog):
         form.addRow("P&ublic URL:", self.public_url)
         callbacks_box.addWidget(
             _hint(
-                "GoToAssist tells g2a-tray when the customer joins and when the session "
-                "ends by calling a URL. Its servers cannot reach this computer's own "
-                "address: to get those updates, forward a public URL (a tunnel or a "
-                "reverse proxy) to the listen address and port, and enter it above."
+                "GoToAssist tells g2a-tray when the customer joins and when the session<br>"
+                "ends by calling a URL. Its servers cannot reach this computer's own address:<br>"
+                "to get those updates, forward a public URL (a tunnel or a reverse proxy) to<br>"
+                "the listen address and port, and enter it above."
             )
         )
 
         self._test_callback = test_callback
+        self._autostart = autostart
         self.test_button = QPushButton("&Test callback URL")
         self.test_button.setToolTip(
             "Send a test update to the public URL (or the listener itself) and check that it "
@@ -161,6 +167,10 @@ class SettingsDialog(QDialog):
         layout.addWidget(keyboard)
         layout.addWidget(callbacks)
         layout.addWidget(self.notifications)
+        self.start_with_desktop = QCheckBox("Start g2a-tray when I log in")
+        self.start_with_desktop.setVisible(autostart is not None)
+        self.start_with_desktop.setChecked(autostart is not None and autostart.is_enabled())
+        layout.addWidget(self.start_with_desktop)
         layout.addWidget(self.errors)
         layout.addWidget(_hint(f"Stored in <code>{settings_path}</code>"))
         layout.addWidget(buttons)
@@ -250,6 +260,18 @@ class SettingsDialog(QDialog):
                 "Your previous settings file is unchanged.",
             )
             return
+        if self._autostart is not None:
+            wanted = self.start_with_desktop.isChecked()
+            try:
+                if wanted != self._autostart.is_enabled():
+                    self._autostart.set_enabled(wanted)
+            except OSError as exc:
+                QMessageBox.warning(
+                    self,
+                    "Start with my desktop",
+                    f"Your settings were saved, but starting at login could not be turned "
+                    f"{'on' if wanted else 'off'}: {exc.strerror or exc}.",
+                )
         super().accept()
 
 

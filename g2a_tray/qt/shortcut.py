@@ -1,0 +1,344 @@
+"""The global keyboard shortcut that opens the quick form from anywhere.
+
+One small interface (:class:`GlobalShortcut`: ``apply(text)`` → a problem in plain words
+or None; ``activated``) over per-platform backends:
+
+- X11: ``XGrabKey`` through python-xlib, on a connection and thread of its own. A grab
+  is exclusive, so a combination another program holds is reported as taken (BadAccess)
+  instead of silently firing in two places; the key press is not passed on.
+- Windows and macOS: pynput's ``GlobalHotKeys`` (not exercised on this project's Linux
+  CI; see the README).
+- Wayland: apps cannot grab keys. The user is told once how to bind
+  ``g2a-tray new-session`` in the desktop's own keyboard settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence
+
+log = logging.getLogger(__name__)
+
+REPEAT_GUARD_S = 0.3  # a held key repeats; one press opens the form once
+
+_X_NAMES = {
+    Qt.Key.Key_Space: "space",
+    Qt.Key.Key_Return: "Return",
+    Qt.Key.Key_Enter: "KP_Enter",
+    Qt.Key.Key_Tab: "Tab",
+    Qt.Key.Key_Backspace: "BackSpace",
+    Qt.Key.Key_Insert: "Insert",
+    Qt.Key.Key_Delete: "Delete",
+    Qt.Key.Key_Home: "Home",
+    Qt.Key.Key_End: "End",
+    Qt.Key.Key_PageUp: "Prior",
+    Qt.Key.Key_PageDown: "Next",
+    Qt.Key.Key_Left: "Left",
+    Qt.Key.Key_Right: "Right",
+    Qt.Key.Key_Up: "Up",
+    Qt.Key.Key_Down: "Down",
+    Qt.Key.Key_Print: "Print",
+    Qt.Key.Key_Pause: "Pause",
+    Qt.Key.Key_Comma: "comma",
+    Qt.Key.Key_Period: "period",
+    Qt.Key.Key_Slash: "slash",
+    Qt.Key.Key_Semicolon: "semicolon",
+    Qt.Key.Key_Minus: "minus",
+    Qt.Key.Key_Equal: "equal",
+    Qt.Key.Key_BracketLeft: "bracketleft",
+    Qt.Key.Key_BracketRight: "bracketright",
+    Qt.Key.Key_Backslash: "backslash",
+    Qt.Key.Key_Apostrophe: "apostrophe",
+    Qt.Key.Key_QuoteLeft: "grave",
+}
+_MODIFIER_KEYS = (Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Shift, Qt.Key.Key_Meta)
+
+
+class ShortcutError(Exception):
+    """The shortcut cannot be used; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Chord:
+    """One key with its modifiers, from Qt's portable text (``Ctrl+Alt+G``)."""
+
+    text: str
+    key: Qt.Key
+    ctrl: bool
+    alt: bool
+    shift: bool
+    meta: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Chord:
+        sequence = QKeySequence.fromString(text, QKeySequence.SequenceFormat.PortableText)
+        if sequence.count() != 1:
+            raise ShortcutError(f"“{text}” is not a key combination g2a-tray understands")
+        combo = sequence[0]  # type: ignore[index]  # QKeySequence.operator[] (no stub)
+        key = Qt.Key(combo.key())
+        if key in (Qt.Key.Key_unknown, *_MODIFIER_KEYS):
+            raise ShortcutError(f"“{text}” is not a key combination g2a-tray understands")
+        mods = combo.keyboardModifiers()
+        chord = cls(
+            text=sequence.toString(QKeySequence.SequenceFormat.PortableText),
+            key=key,
+            ctrl=bool(mods & Qt.KeyboardModifier.ControlModifier),
+            alt=bool(mods & Qt.KeyboardModifier.AltModifier),
+            shift=bool(mods & Qt.KeyboardModifier.ShiftModifier),
+            meta=bool(mods & Qt.KeyboardModifier.MetaModifier),
+        )
+        is_function_key = Qt.Key.Key_F1.value <= chord.key.value <= Qt.Key.Key_F35.value
+        if not (chord.ctrl or chord.alt or chord.meta or is_function_key):
+            raise ShortcutError(
+                f"“{chord.text}” would take a key you type with; add Ctrl, Alt or Super"
+            )
+        return chord
+
+    def x_keysym_name(self) -> str:
+        value = self.key.value
+        if Qt.Key.Key_A.value <= value <= Qt.Key.Key_Z.value:
+            return chr(value).lower()
+        if Qt.Key.Key_0.value <= value <= Qt.Key.Key_9.value:
+            return chr(value)
+        if Qt.Key.Key_F1.value <= value <= Qt.Key.Key_F35.value:
+            return f"F{value - Qt.Key.Key_F1.value + 1}"
+        if self.key in _X_NAMES:
+            return _X_NAMES[self.key]
+        raise ShortcutError(f"the key in “{self.text}” cannot be used as a global shortcut")
+
+    def pynput_text(self) -> str:
+        parts = [
+            name
+            for flag, name in (
+                (self.ctrl, "<ctrl>"),
+                (self.alt, "<alt>"),
+                (self.shift, "<shift>"),
+                (self.meta, "<cmd>"),
+            )
+            if flag
+        ]
+        name = self.x_keysym_name()
+        char = QKeySequence(self.key.value).toString()
+        if len(name) == 1 or (name in _X_NAMES.values() and len(char) == 1 and not char.isalnum()):
+            parts.append(char.lower() if len(char) == 1 else name)
+        else:
+            parts.append(f"<{name.lower()}>")
+        return "+".join(parts)
+
+
+class Backend(Protocol):
+    def register(self, chord: Chord, on_activated: Any) -> None: ...
+    def unregister(self) -> None: ...
+
+
+class X11Backend:
+    """XGrabKey on the root window, served by a thread with its own X connection."""
+
+    def __init__(self, display_name: str | None = None) -> None:
+        self._display_name = display_name or os.environ.get("DISPLAY", "")
+        self._thread: threading.Thread | None = None
+        self._wake_w: int | None = None
+
+    def register(self, chord: Chord, on_activated: Any) -> None:
+        self.unregister()
+        ready = threading.Event()
+        outcome: dict[str, Exception | None] = {"error": None}
+        wake_r, wake_w = os.pipe()
+        self._wake_w = wake_w
+        self._thread = threading.Thread(
+            target=self._serve,
+            args=(chord, on_activated, ready, outcome, wake_r),
+            name="global-shortcut",
+            daemon=True,
+        )
+        self._thread.start()
+        if not ready.wait(5):
+            self.unregister()
+            raise ShortcutError("the X server did not answer")
+        if outcome["error"] is not None:
+            self.unregister()
+            raise ShortcutError(str(outcome["error"]))
+
+    def unregister(self) -> None:
+        if self._wake_w is not None:
+            with contextlib.suppress(OSError):  # the thread may have ended already
+                os.write(self._wake_w, b"x")
+            if self._thread is not None:
+                self._thread.join(5)
+            os.close(self._wake_w)
+            self._wake_w = None
+            self._thread = None
+
+    def _serve(
+        self,
+        chord: Chord,
+        on_activated: Any,
+        ready: threading.Event,
+        outcome: dict[str, Exception | None],
+        wake_r: int,
+    ) -> None:
+        from Xlib import error
+        from Xlib.display import Display
+
+        try:
+            display = Display(self._display_name)
+        except (error.DisplayError, OSError) as exc:
+            outcome["error"] = ShortcutError(f"cannot reach the X server: {exc}")
+            ready.set()
+            os.close(wake_r)
+            return
+        try:
+            keycode = _grab(display, chord)
+        except ShortcutError as exc:
+            outcome["error"] = exc
+            display.close()
+            os.close(wake_r)
+            ready.set()
+            return
+        ready.set()
+        log.info("global shortcut %s grabbed", chord.text)
+        try:
+            _dispatch(display, keycode, on_activated, wake_r)
+        finally:
+            display.close()  # closing the connection releases the grabs
+            os.close(wake_r)
+            log.info("global shortcut %s released", chord.text)
+
+
+def _grab(display: Any, chord: Chord) -> int:
+    """Grab ``chord`` on the root window; returns its keycode or raises ShortcutError."""
+    from Xlib import XK, X, error
+
+    keycode = display.keysym_to_keycode(XK.string_to_keysym(chord.x_keysym_name()))
+    if not keycode:
+        raise ShortcutError(f"this keyboard has no key for “{chord.text}”")
+    masks = (
+        (chord.ctrl, X.ControlMask),
+        (chord.alt, X.Mod1Mask),
+        (chord.shift, X.ShiftMask),
+        (chord.meta, X.Mod4Mask),
+    )
+    mods = sum(mask for flag, mask in masks if flag)
+    root = display.screen().root
+    catcher = error.CatchError(error.BadAccess)
+    # Caps Lock and Num Lock are modifiers to X: grab with each of them too.
+    for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask):
+        root.grab_key(
+            keycode, mods | extra, True, X.GrabModeAsync, X.GrabModeAsync, onerror=catcher
+        )
+    display.sync()
+    if catcher.get_error() is not None:
+        raise ShortcutError(f"“{chord.text}” is already taken by another program")
+    return int(keycode)
+
+
+def _dispatch(display: Any, keycode: int, on_activated: Any, wake_r: int) -> None:
+    """Call ``on_activated`` per press of the grabbed key until ``wake_r`` is written."""
+    from Xlib import X
+
+    last = 0.0
+    while True:
+        readable, _, _ = select.select([display.fileno(), wake_r], [], [])
+        if wake_r in readable:
+            return
+        while display.pending_events():
+            event = display.next_event()
+            if event.type == X.KeyPress and event.detail == keycode:
+                now = time.monotonic()
+                if now - last > REPEAT_GUARD_S:
+                    on_activated()
+                last = now
+
+
+class PynputBackend:
+    """Windows and macOS, through pynput's GlobalHotKeys."""
+
+    def __init__(self) -> None:
+        self._listener: Any = None
+
+    def register(self, chord: Chord, on_activated: Any) -> None:
+        self.unregister()
+        try:
+            from pynput import keyboard
+        except ImportError as exc:
+            raise ShortcutError(f"global shortcuts need pynput ({exc})") from exc
+        try:
+            self._listener = keyboard.GlobalHotKeys({chord.pynput_text(): on_activated})
+            self._listener.start()
+        except Exception as exc:
+            raise ShortcutError(f"“{chord.text}” could not be set: {exc}") from exc
+
+    def unregister(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+
+
+WAYLAND_HELP = (
+    "Your desktop (Wayland) does not let apps set global keyboard shortcuts. To open the "
+    "quick form with a key, add a custom shortcut in your desktop's keyboard settings that "
+    "runs:\n\n    g2a-tray new-session\n\n(The README's “Global shortcut” section has the "
+    "steps for GNOME and KDE.)"
+)
+
+
+class GlobalShortcut(QObject):
+    """The shortcut as the app sees it; ``activated`` arrives queued in the GUI thread."""
+
+    activated = Signal()
+
+    def __init__(self, backend: Backend | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._backend = backend if backend is not None else _pick_backend()
+        self.active = ""  # the shortcut in effect, as portable text
+
+    @property
+    def supported(self) -> bool:
+        return self._backend is not None
+
+    def apply(self, text: str) -> str | None:
+        """Use ``text`` from now on ("" = none); returns a problem in plain words, or None."""
+        if self._backend is not None:
+            self._backend.unregister()
+        self.active = ""
+        if not text.strip():
+            return None
+        try:
+            chord = Chord.parse(text)
+        except ShortcutError as exc:
+            return f"The shortcut could not be set: {exc}."
+        if self._backend is None:
+            return None  # the caller explains the manual way once
+        try:
+            self._backend.register(chord, self.activated.emit)
+        except ShortcutError as exc:
+            log.warning("global shortcut %s: %s", chord.text, exc)
+            return f"The shortcut could not be set: {exc}. Choose another one in Settings."
+        self.active = chord.text
+        return None
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.unregister()
+
+
+def _pick_backend() -> Backend | None:
+    if sys.platform in ("win32", "darwin"):
+        return PynputBackend()
+    if QGuiApplication.platformName() == "xcb":
+        return X11Backend()
+    return None  # Wayland (or no display): the user binds `g2a-tray new-session`
+
+
+def needs_manual_binding() -> bool:
+    return sys.platform.startswith("linux") and QGuiApplication.platformName() == "wayland"
