@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
 from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,15 +37,28 @@ def split_callback(url: str) -> tuple[str, str]:
     return head, callback
 
 
-def need_tool(tool: str) -> None:
-    """Skip (with the reason) when ``tool`` is missing; under CI=true, fail instead."""
-    if shutil.which(tool) is None:
-        import pytest
+def unavailable(reason: str) -> NoReturn:
+    """Something a test needs is missing: skip with the reason, but under CI=true fail, so
+    CI never passes by skipping."""
+    import pytest
 
-        message = f"{tool} is not installed (bash .ci/setup installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI needs this: {reason}")
+    pytest.skip(reason)
+
+
+def need_tool(tool: str) -> None:
+    if shutil.which(tool) is None:
+        unavailable(f"{tool} is not installed (bash .ci/setup installs it)")
+
+
+def stop_processes(procs: list[subprocess.Popen[Any]]) -> None:
+    for proc in reversed(procs):
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -132,12 +146,7 @@ class Desktop:
         return env
 
     def stop(self) -> None:
-        for proc in reversed(self.procs):
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(self.procs)
 
     def x(self, *args: str) -> str:
         """Run an X client (xdotool, xwininfo …) on this display and return its output."""
@@ -289,12 +298,7 @@ class SessionBus:
         )
 
     def stop(self) -> None:
-        for proc in reversed(self.procs):
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(self.procs)
 
 
 def start_session_bus(workdir: Path) -> tuple[SessionBus | None, str]:

@@ -18,7 +18,6 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from g2a_tray.core.callback_parser import (
     StatusEvent,
 )
 from g2a_tray.core.launch import Launch
+from g2a_tray.core.safe_files import aside_path
 
 log = logging.getLogger(__name__)
 
@@ -188,12 +188,7 @@ class SessionStore:
             raise
 
     def _move_aside(self) -> Path:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.broken-{stamp}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.broken-{stamp}-{n}")
+        target = aside_path(self.path)
         os.replace(self.path, target)
         for suffix in ("-wal", "-shm"):
             side = Path(f"{self.path}{suffix}")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import tomlkit
 import tomlkit.exceptions
 from tomlkit.items import Table
 
+from g2a_tray.core.safe_files import aside_path, write_atomically
 from g2a_tray.core.settings import FIELDS, Problem, Settings, settings_from_mapping
 
 log = logging.getLogger(__name__)
@@ -88,12 +87,7 @@ class SettingsStore:
         return raw
 
     def _move_aside(self, reason: str) -> LoadResult:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.name}.broken-{stamp}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"{self.path.name}.broken-{stamp}-{n}")
+        target = aside_path(self.path)
         self._document = tomlkit.document()
         try:
             os.replace(self.path, target)
@@ -138,29 +132,3 @@ class SettingsStore:
         except (OSError, ValueError, tomlkit.exceptions.ParseError):
             pass  # keep what was loaded; a broken file is replaced by a good one
         return self._document
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    if hasattr(os, "O_DIRECTORY"):
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from g2a_tray.core import settings_store
+from g2a_tray.core import safe_files
 from g2a_tray.core.settings import CallbackSettings, Settings
-from g2a_tray.core.settings_store import SettingsStore
+from g2a_tray.core.settings_store import MAX_SETTINGS_BYTES, SettingsStore
 
 DOCUMENTED = """service_url = "https://api.getgo.com/G2A/rest/v1"
 session_type = "SCREEN_SHARING"
@@ -146,7 +146,7 @@ def test_unreadable_directory_in_place_of_file(path: Path) -> None:
 
 def test_huge_file_is_refused(path: Path) -> None:
     path.parent.mkdir()
-    path.write_bytes(b"# " + b"x" * (settings_store.MAX_SETTINGS_BYTES + 10))
+    path.write_bytes(b"# " + b"x" * (MAX_SETTINGS_BYTES + 10))
     result = SettingsStore(path).load()
     assert result.moved_aside_to is not None
     assert "1 MiB" in (result.message() or "")
@@ -160,7 +160,7 @@ def test_crash_mid_write_leaves_the_old_file(path: Path, monkeypatch: pytest.Mon
     def crash(*_args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(settings_store.os, "replace", crash)
+    monkeypatch.setattr(safe_files.os, "replace", crash)
     with pytest.raises(OSError):
         store.save(Settings(shortcut="Ctrl+F12"))
     assert path.read_bytes() == before
@@ -193,7 +193,7 @@ def test_written_file_is_complete_when_replaced(
         assert Path(src).read_text() == 'layout = "iFrame"\n'
         real_replace(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(settings_store.os, "fsync", spy_fsync)
-    monkeypatch.setattr(settings_store.os, "replace", spy_replace)
+    monkeypatch.setattr(safe_files.os, "fsync", spy_fsync)
+    monkeypatch.setattr(safe_files.os, "replace", spy_replace)
     SettingsStore(path).save(Settings(layout="iFrame"))
     assert path.read_text() == 'layout = "iFrame"\n'
