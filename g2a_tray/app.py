@@ -36,7 +36,7 @@ from g2a_tray.qt.browser import Opener, open_in_system_browser
 from g2a_tray.qt.icons import app_icon, tray_icons
 from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.qt.notifier import NotificationCenter
-from g2a_tray.qt.shortcut import WAYLAND_HELP, GlobalShortcut, needs_manual_binding
+from g2a_tray.qt.shortcut import MANUAL, WAYLAND_HELP, GlobalShortcut
 from g2a_tray.qt.single_instance import InstanceServer
 from g2a_tray.qt.tray import TrayController
 
@@ -86,6 +86,7 @@ class TrayApp(QObject):
 
         self.shortcut = GlobalShortcut(parent=self)
         self.shortcut.activated.connect(self.show_form)
+        self.shortcut.problem.connect(self._on_shortcut_problem)
 
     # -- life cycle
 
@@ -112,6 +113,7 @@ class TrayApp(QObject):
 
     def quit(self) -> None:
         log.info("quitting")
+        self.shortcut.close()  # free the key for whatever starts next
         self.tray.hide()
         self._qapp.quit()
 
@@ -128,7 +130,7 @@ class TrayApp(QObject):
         """Answer a later ``g2a-tray`` process (see core/ipc_protocol.py)."""
         cmd = request["cmd"]
         if cmd == "ping":
-            return {"ok": True, "version": __version__}
+            return {"ok": True, "version": __version__, "pid": os.getpid()}
         if cmd == "show-form":
             self.show_form(request.get("partnerObject", ""))
             return {"ok": True}
@@ -139,7 +141,7 @@ class TrayApp(QObject):
             return {"ok": True}
         if cmd == "quit":
             QTimer.singleShot(0, self.quit)  # answer first, then go
-            return {"ok": True}
+            return {"ok": True, "pid": os.getpid()}
         if cmd == "start":
             launch_request = LaunchRequest(
                 partner_object=request.get("partnerObject", ""),
@@ -338,12 +340,18 @@ class TrayApp(QObject):
                 self._startup_messages.append(("g2a-tray shortcut", problem))
             else:
                 self.notify_user("g2a-tray shortcut", problem)
-        elif text and not self.shortcut.supported and needs_manual_binding():
-            marker = self.paths.data_dir / "told-how-to-bind-the-shortcut"
-            if not marker.exists():  # told once, not at every start
-                self._startup_messages.append(("g2a-tray shortcut", WAYLAND_HELP))
-                marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.touch()
+
+    def _on_shortcut_problem(self, problem: str) -> None:
+        """A problem the shortcut backend found later (the Wayland portal answers late)."""
+        self.tray.set_shortcut_hint("")
+        if problem != MANUAL:
+            self.notify_user("g2a-tray shortcut", problem)
+            return
+        marker = self.paths.data_dir / "told-how-to-bind-the-shortcut"
+        if not marker.exists():  # told once, not at every start
+            self.notify_user("g2a-tray shortcut", WAYLAND_HELP)
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
 
     def open_log_folder(self) -> None:
         self.paths.log_dir.mkdir(parents=True, exist_ok=True)

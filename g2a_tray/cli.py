@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from g2a_tray import __version__
@@ -23,6 +25,7 @@ from g2a_tray.core.paths import AppPaths
 log = logging.getLogger(__name__)
 
 APP_START_TIMEOUT_S = 20.0
+QUIT_TIMEOUT_S = 15.0
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -239,10 +242,35 @@ def _quit(paths: AppPaths) -> int:
     from g2a_tray.qt.single_instance import NotRunning
 
     try:
-        _send(_socket_name(paths), {"cmd": "quit"})
+        response = _send(_socket_name(paths), {"cmd": "quit"})
     except NotRunning:
         sys.stderr.write("g2a-tray is not running.\n")
+        return EXIT_OK
+    # Return once the app has really gone (its port, shortcut and database released), so
+    # that a script can start another at once.
+    pid = response.get("pid")
+    deadline = time.monotonic() + QUIT_TIMEOUT_S
+    while isinstance(pid, int) and _alive(pid):
+        if time.monotonic() > deadline:
+            raise _ClientError(f"g2a-tray (process {pid}) was asked to quit but is still running")
+        time.sleep(0.05)  # another process's exit: nothing to wait on but polling
     return EXIT_OK
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return False  # no cheap check there; the request was answered
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # an exited child its parent has not reaped yet (a zombie) has gone too
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _open(paths: AppPaths, link: str) -> int:

@@ -87,7 +87,7 @@ def test_changing_the_shortcut_releases_the_old_one(
     ],
 )
 def test_invalid_shortcuts_are_explained(text: str, words: str) -> None:
-    problem = GlobalShortcut(backend=None).apply(text)
+    problem = GlobalShortcut(backend=None, auto=False).apply(text)
     assert problem is not None and words in problem
     with pytest.raises(ShortcutError):
         Chord.parse(text)

@@ -324,7 +324,7 @@ class CallbackServer:
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.5},
+            kwargs={"poll_interval": 0.2},
             name="callback-listener",
             daemon=True,
         )

@@ -296,10 +296,17 @@ class GlobalShortcut(QObject):
     """The shortcut as the app sees it; ``activated`` arrives queued in the GUI thread."""
 
     activated = Signal()
+    # A problem found later (the portal answers asynchronously): plain words, or MANUAL
+    # when the desktop offers no way at all and the user should bind the command.
+    problem = Signal(str)
 
-    def __init__(self, backend: Backend | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, backend: Backend | None = None, parent: QObject | None = None, *, auto: bool = True
+    ) -> None:
         super().__init__(parent)
-        self._backend = backend if backend is not None else _pick_backend()
+        self._backend = (
+            backend if backend is not None or not auto else _pick_backend(self.problem.emit)
+        )
         self.active = ""  # the shortcut in effect, as portable text
 
     @property
@@ -318,7 +325,7 @@ class GlobalShortcut(QObject):
         except ShortcutError as exc:
             return f"The shortcut could not be set: {exc}."
         if self._backend is None:
-            return None  # the caller explains the manual way once
+            return None  # no display to grab keys on (offscreen)
         try:
             self._backend.register(chord, self.activated.emit)
         except ShortcutError as exc:
@@ -332,13 +339,17 @@ class GlobalShortcut(QObject):
             self._backend.unregister()
 
 
-def _pick_backend() -> Backend | None:
+MANUAL = "manual"
+
+
+def _pick_backend(on_problem: Any) -> Backend | None:
     if sys.platform in ("win32", "darwin"):
         return PynputBackend()
-    if QGuiApplication.platformName() == "xcb":
+    platform = QGuiApplication.platformName()
+    if platform == "xcb":
         return X11Backend()
-    return None  # Wayland (or no display): the user binds `g2a-tray new-session`
+    if platform == "wayland":
+        from g2a_tray.qt.shortcut_portal import PortalBackend
 
-
-def needs_manual_binding() -> bool:
-    return sys.platform.startswith("linux") and QGuiApplication.platformName() == "wayland"
+        return PortalBackend(lambda message: on_problem(MANUAL if message == "manual" else message))
+    return None  # no display (offscreen): nothing to grab
