@@ -1,10 +1,10 @@
 """The single-instance protocol: one JSON object per line, versioned.
 
-A second ``g2a-tray`` process (``new-session``, ``start``, ``quit``, a plain launch)
-connects to the running app's local socket, sends one request line and reads one
-response line. Qt-free so the client and the tests need no QtWidgets.
+A second ``g2a-tray`` process (``new-session``, ``start``, ``open``, ``history``,
+``quit``, a plain launch) connects to the running app's local socket, sends one request
+line and reads one response line. Qt-free so the client and the tests need no QtWidgets.
 
-Request:  ``{"v": 1, "cmd": "show-form" | "show-history" | "start" | "quit" | "ping", ...}``
+Request:  ``{"v": 1, "cmd": <one of COMMANDS>, ...text arguments}``
 Response: ``{"v": 1, "ok": true, ...results}`` or ``{"v": 1, "ok": false, "error": "…"}``
 """
 

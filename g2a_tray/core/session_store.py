@@ -148,20 +148,35 @@ class SessionStore:
     # -- opening, migrating, recovering
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return self._connect_and_migrate()
-        except sqlite3.DatabaseError as exc:
-            aside = self._move_aside()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return self._connect_and_migrate(str(self.path))
+        except (sqlite3.OperationalError, OSError) as exc:
+            # Locked, unwritable, a full disk: the file may well be fine, so leave it be.
+            return self._in_memory(f"could not be opened ({exc})")
+        except sqlite3.DatabaseError as exc:  # the file itself is damaged
+            try:
+                aside = self._move_aside()
+                db = self._connect_and_migrate(str(self.path))
+            except (sqlite3.Error, OSError) as exc2:
+                return self._in_memory(f"could not be read ({exc}) nor replaced ({exc2})")
             self.problem = (
                 f"Your session history could not be read ({exc}). It was kept as "
                 f"{aside.name} in {aside.parent}, and a new, empty history was started."
             )
             log.error("session database unreadable (%s); moved to %s", exc, aside)
-            return self._connect_and_migrate()
+            return db
 
-    def _connect_and_migrate(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
+    def _in_memory(self, reason: str) -> sqlite3.Connection:
+        self.problem = (
+            f"Your session history at {self.path} {reason}. g2a-tray keeps working, but "
+            "sessions started now are remembered only until it quits."
+        )
+        log.error("session database %s %s; using memory", self.path, reason)
+        return self._connect_and_migrate(":memory:")
+
+    def _connect_and_migrate(self, target: str) -> sqlite3.Connection:
+        db = sqlite3.connect(target, timeout=10, check_same_thread=False, isolation_level=None)
         try:
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA journal_mode = WAL")

@@ -194,3 +194,47 @@ def test_arrival_times_stand_in_for_times_the_body_left_out(path: Path) -> None:
     explicit = store.record(launch())
     store.record_event(explicit, StatusEvent(status="active", customer_joined_at=T0))
     assert store.summary(explicit).customer_joined_at == T0  # a time in the body wins
+
+
+def test_a_locked_database_is_not_mistaken_for_a_broken_one(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SessionStore(path).record(launch("kept"))
+    real_connect = sqlite3.connect
+
+    def locked(target: str, **kw: object) -> sqlite3.Connection:
+        if target != ":memory:":
+            raise sqlite3.OperationalError("database is locked")
+        return real_connect(target, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", locked)
+    store = SessionStore(path)
+    monkeypatch.undo()
+    assert store.problem is not None and "database is locked" in store.problem
+    assert "remembered only until it quits" in store.problem
+    assert list(path.parent.glob("*.broken-*")) == []  # nothing moved aside
+    store.record(launch("this run"))  # and it keeps working
+    assert [s.partner_object for s in SessionStore(path).sessions()] == ["kept"]
+
+
+def test_another_writer_holding_the_database_is_waited_for_not_broken(path: Path) -> None:
+    store = SessionStore(path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process mid-write
+    try:
+        reader = SessionStore(path)  # WAL: opening and reading do not wait for the writer
+        assert reader.problem is None and reader.sessions() == []
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    store.record(launch())
+    assert len(SessionStore(path).sessions()) == 1
+
+
+def test_an_unwritable_folder_keeps_the_app_running(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    store = SessionStore(blocker / "sessions.sqlite3")
+    assert store.problem is not None and "could not be opened" in store.problem
+    lid = store.record(launch())
+    assert store.summary(lid).status == "launched"
