@@ -22,13 +22,14 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 REPEAT_GUARD_S = 0.3  # a held key repeats; one press opens the form once
 
 _X_NAMES = {
@@ -116,17 +117,13 @@ class Chord:
             return _X_NAMES[self.key]
         raise ShortcutError(f"the key in “{self.text}” cannot be used as a global shortcut")
 
+    def modifiers(self, names: tuple[T, T, T, T]) -> list[T]:
+        """The set modifiers, spelled as ``names`` gives (Ctrl, Alt, Shift, Meta/Super)."""
+        flags = (self.ctrl, self.alt, self.shift, self.meta)
+        return [name for flag, name in zip(flags, names, strict=True) if flag]
+
     def pynput_text(self) -> str:
-        parts = [
-            name
-            for flag, name in (
-                (self.ctrl, "<ctrl>"),
-                (self.alt, "<alt>"),
-                (self.shift, "<shift>"),
-                (self.meta, "<cmd>"),
-            )
-            if flag
-        ]
+        parts = self.modifiers(("<ctrl>", "<alt>", "<shift>", "<cmd>"))
         name = self.x_keysym_name()
         char = QKeySequence(self.key.value).toString()
         if len(name) == 1 or (name in _X_NAMES.values() and len(char) == 1 and not char.isalnum()):
@@ -222,13 +219,7 @@ def _grab(display: Any, chord: Chord) -> int:
     keycode = display.keysym_to_keycode(XK.string_to_keysym(chord.x_keysym_name()))
     if not keycode:
         raise ShortcutError(f"this keyboard has no key for “{chord.text}”")
-    masks = (
-        (chord.ctrl, X.ControlMask),
-        (chord.alt, X.Mod1Mask),
-        (chord.shift, X.ShiftMask),
-        (chord.meta, X.Mod4Mask),
-    )
-    mods = sum(mask for flag, mask in masks if flag)
+    mods = sum(chord.modifiers((X.ControlMask, X.Mod1Mask, X.ShiftMask, X.Mod4Mask)))
     root = display.screen().root
     catcher = error.CatchError(error.BadAccess)
     # Caps Lock and Num Lock are modifiers to X: grab with each of them too.

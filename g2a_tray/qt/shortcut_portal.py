@@ -35,16 +35,7 @@ class PortalUnavailable(Exception):
 
 def xdg_trigger(chord: Chord) -> str:
     """The chord in the XDG shortcuts notation the portal expects (``CTRL+ALT+g``)."""
-    mods = [
-        name
-        for flag, name in (
-            (chord.ctrl, "CTRL"),
-            (chord.alt, "ALT"),
-            (chord.shift, "SHIFT"),
-            (chord.meta, "LOGO"),
-        )
-        if flag
-    ]
+    mods = chord.modifiers(("CTRL", "ALT", "SHIFT", "LOGO"))
     return "+".join([*mods, chord.x_keysym_name()])
 
 
