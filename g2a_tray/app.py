@@ -93,7 +93,6 @@ class TrayApp(QObject):
     def start(self) -> None:
         log.info("g2a-tray %s starting (config %s)", __version__, self.paths.config_dir)
         self.notifications.start()
-        self._apply_shortcut(self.settings.shortcut, at_start=True)
         state = self.listener.start(self.settings.callback)
         if state.message:
             self._startup_messages.append(("g2a-tray session updates", state.message))
@@ -105,6 +104,9 @@ class TrayApp(QObject):
         if os.environ.get("G2A_TRAY_BENCH_EXIT"):
             # Start-up benchmark: report once the event loop has shown the icon, then leave.
             QTimer.singleShot(0, self._bench_exit)
+        # Grabbing the key needs its own X connection (or a D-Bus round trip): after the
+        # icon is up, so the icon does not wait for it.
+        QTimer.singleShot(0, lambda: self._apply_shortcut(self.settings.shortcut))
 
     def _bench_exit(self) -> None:
         sys.stdout.write(f"ready tray={self.tray.available}\n")
@@ -332,14 +334,11 @@ class TrayApp(QObject):
                 self.notify_user("g2a-tray session updates", state.message)
         log.info("settings saved to %s", self.paths.settings_file)
 
-    def _apply_shortcut(self, text: str, at_start: bool = False) -> None:
+    def _apply_shortcut(self, text: str) -> None:
         problem = self.shortcut.apply(text)
         self.tray.set_shortcut_hint(self.shortcut.active)
         if problem is not None:
-            if at_start:
-                self._startup_messages.append(("g2a-tray shortcut", problem))
-            else:
-                self.notify_user("g2a-tray shortcut", problem)
+            self.notify_user("g2a-tray shortcut", problem)
 
     def _on_shortcut_problem(self, problem: str) -> None:
         """A problem the shortcut backend found later (the Wayland portal answers late)."""
