@@ -343,3 +343,24 @@ def test_open_without_a_link_and_history_show_windows(app: AppProcess, desktop: 
     wait_for(lambda: bool(visible_windows(desktop, FORM_TITLE)), 10, "the quick form")
     assert app.cli("history").returncode == 0
     wait_for(lambda: bool(visible_windows(desktop, "Session history")), 10, "the history")
+
+
+def test_desktop_integration_installs_and_removes_for_this_user(profile: Profile) -> None:
+    env = {**os.environ, **profile.xdg_env()}
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "g2a_tray", *a],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    installed = run("desktop-integration")
+    assert installed.returncode == 0, installed.stderr
+    entry = profile.root / "data" / "applications" / "io.github.g2atray.G2aTray.desktop"
+    assert f"wrote {entry}" in installed.stdout
+    assert "MimeType=x-scheme-handler/g2a-tray;" in entry.read_text()
+    assert " open %u" in entry.read_text()
+    removed = run("desktop-integration", "--remove")
+    assert removed.returncode == 0 and not entry.exists()
+    assert "Nothing to remove" in run("desktop-integration", "--remove").stdout
