@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         "open",
         help="start the session a g2a-tray:// link names (the desktop's link handler)",
         description="Start the session that a link such as "
-        '"g2a-tray://start?partnerObject=4711&partnerObjectUrl=https%%3A%%2F%%2Fhelp.example.com'
-        '%%2Ft%%2F4711" names, through the running app (started if needed), as start does. '
+        '"g2a-tray://start?partnerObject=4711&partnerObjectUrl=https%3A%2F%2Fhelp.example.com'
+        '%2Ft%2F4711" names, through the running app (started if needed), as start does. '
         "Without a link, show the quick form. Links may carry only partnerObject, "
         "partnerObjectUrl (http or https) and layout (full or iframe).",
     )
