@@ -43,15 +43,8 @@ def app(desktop: Desktop, profile: Profile) -> Iterator[AppProcess]:
 
 
 def test_version_and_help_for_every_verb(profile: Profile) -> None:
-    env = {**os.environ, **profile.xdg_env()}
-    run = lambda *a: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "g2a_tray", *a],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=ROOT,
-    )
+    # No display needed: these verbs never reach an app.
+    run = AppProcess(profile, {**os.environ, **profile.xdg_env()}).cli
     version = run("--version")
     assert version.returncode == 0 and version.stdout.strip() == "g2a-tray 0.1.0"
     for verb in ("run", "new-session", "start", "quit"):
@@ -346,15 +339,8 @@ def test_open_without_a_link_and_history_show_windows(app: AppProcess, desktop: 
 
 
 def test_desktop_integration_installs_and_removes_for_this_user(profile: Profile) -> None:
-    env = {**os.environ, **profile.xdg_env()}
-    run = lambda *a: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "g2a_tray", *a],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
+    # No display needed: these verbs never reach an app.
+    run = AppProcess(profile, {**os.environ, **profile.xdg_env()}).cli
     installed = run("desktop-integration")
     assert installed.returncode == 0, installed.stderr
     entry = profile.root / "data" / "applications" / "io.github.g2atray.G2aTray.desktop"
