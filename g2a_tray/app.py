@@ -33,6 +33,7 @@ from g2a_tray.core.settings import Settings
 from g2a_tray.core.settings_store import SettingsStore
 from g2a_tray.core.urls import check_http_url
 from g2a_tray.qt.browser import Opener, open_in_system_browser
+from g2a_tray.qt.dialogs import plain_box
 from g2a_tray.qt.icons import app_icon, tray_icons
 from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.qt.notifier import NotificationCenter
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from g2a_tray.ui.quick_form import QuickForm
 
 log = logging.getLogger(__name__)
+
+REFRESH_COALESCE_MS = 100
 
 
 class TrayApp(QObject):
@@ -80,6 +83,12 @@ class TrayApp(QObject):
         # Data flows one way: listener thread → store → queued signal → tray/notifications.
         self.listener = CallbackListener(self.store, self)
         self.listener.event_recorded.connect(self._on_event_recorded)
+        # A burst of callbacks refreshes the tray and the history once, not per event:
+        # the GUI thread's work must not grow with the rate of callbacks.
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_COALESCE_MS)
+        self._refresh_timer.timeout.connect(self._refresh_sessions)
         self.notifications = NotificationCenter(self.tray.icon, APP_NAME, self)
         self.notifications.enabled = self.settings.notifications.enabled
         self.notifications.open_ticket.connect(self.open_ticket)
@@ -114,10 +123,19 @@ class TrayApp(QObject):
         self._qapp.quit()
 
     def quit(self) -> None:
+        """End the app whatever is open: forms, dialogs, message boxes, file choosers.
+
+        ``QApplication.quit()`` asks every window to close first, and a window that
+        refuses (the form hides instead of closing) cancels the quit, leaving an invisible
+        app holding the port and the socket. ``exit()`` ends the main loop and every
+        nested one (a modal dialog's) unconditionally.
+        """
         log.info("quitting")
         self.shortcut.close()  # free the key for whatever starts next
         self.tray.hide()
-        self._qapp.quit()
+        for box in list(self._notices):
+            box.close()
+        QApplication.exit(0)
 
     def shutdown(self) -> None:
         """Release the port, the database and the D-Bus connection (after the loop ends)."""
@@ -210,7 +228,8 @@ class TrayApp(QObject):
         note = note_for(change)
         if note is not None:
             self.notifications.notify(note)
-        self._refresh_sessions()
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
 
     def _refresh_sessions(self) -> None:
         recent = self.store.sessions(limit=10)
@@ -363,7 +382,7 @@ class TrayApp(QObject):
 
     def notify_user(self, title: str, text: str, copyable: str | None = None) -> None:
         """A non-blocking message box: start-up problems and failures the user must see."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text)
+        box = plain_box(QMessageBox.Icon.Warning, title, text)
         box.setWindowIcon(app_icon())
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if copyable is not None:
@@ -394,19 +413,31 @@ def create_qapplication(argv: list[str]) -> QApplication:
 
 def run_app(paths: AppPaths, background: bool) -> int:
     """Run the tray app until Quit; hand over to an app that already runs."""
-    from g2a_tray.core.ipc_protocol import socket_name
+    from g2a_tray.core.instance_client import NotRunning, WrongOwner, send_request
+    from g2a_tray.core.ipc_protocol import UnsafeRuntimeDir, socket_name
     from g2a_tray.qt.crash import CrashReporter
+    from g2a_tray.qt.signals import QuitOnSignals
 
+    try:
+        name = socket_name(paths.config_dir)
+    except UnsafeRuntimeDir as exc:
+        log.error("not starting: %s", exc)
+        sys.stderr.write(f"g2a-tray: {exc}\n")
+        return 1
     app = create_qapplication([APP_NAME])  # argv[0] names the X11 window class
-    server = InstanceServer(socket_name(paths.config_dir))
-    if not server.listen():
-        from g2a_tray.qt.single_instance import NotRunning, send_request
-
+    server = InstanceServer(name)
+    try:
+        listening = server.listen()
+    except WrongOwner as exc:
+        log.error("not starting: %s", exc)
+        sys.stderr.write(f"g2a-tray: {exc}\n")
+        return 1
+    if not listening:
         if background:
             return 0
         try:
             send_request(server.name, {"cmd": "show-form"})
-        except (NotRunning, TimeoutError, ValueError) as exc:
+        except (NotRunning, WrongOwner, TimeoutError, ValueError) as exc:
             log.error("another g2a-tray holds the socket but did not answer: %s", exc)
             sys.stderr.write(
                 f"g2a-tray: another g2a-tray seems to run but does not answer ({exc}).\n"
@@ -416,8 +447,10 @@ def run_app(paths: AppPaths, background: bool) -> int:
     tray_app = TrayApp(app, paths)
     server.set_handler(tray_app.handle_request)
     CrashReporter(str(paths.log_dir)).install()
+    stop_signals = QuitOnSignals(tray_app.quit)
     tray_app.start()
     code = app.exec()
+    stop_signals.close()
     server.close()
     tray_app.shutdown()
     log.info("stopped")

@@ -159,39 +159,50 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = AppPaths.default()
-    from g2a_tray.logging_setup import setup_logging
-
-    setup_logging(paths.log_file, verbose=args.verbose)
     command = args.command or "run"
+    _setup_logging(command, paths, verbose=args.verbose)
     try:
-        if command == "run":
-            return _run(paths, background=getattr(args, "background", False))
-        if command == "new-session":
-            _request(paths, {"cmd": "show-form"}, start_app=True)
-            return EXIT_OK
-        if command == "start":
-            return _start(paths, args)
-        if command == "quit":
-            return _quit(paths)
-        if command == "open":
-            return _open(paths, args.link)
-        if command == "history":
-            _request(paths, {"cmd": "show-history"}, start_app=True)
-            return EXIT_OK
-        if command == "desktop-integration":
-            return _desktop_integration(remove=args.remove)
-        if command == "status":
-            return _status(paths, as_json=args.json, limit=args.limit)
-        if command == "simulate":
-            return _simulate(args)
-        if command == "demo":
-            from g2a_tray.demo import run_demo
-
-            return run_demo(args.auto, args.ticket)
+        return _dispatch(command, args, paths)
     except _ClientError as exc:
         sys.stderr.write(f"g2a-tray: {exc}\n")
         return exc.code
+
+
+def _dispatch(command: str, args: argparse.Namespace, paths: AppPaths) -> int:
+    if command == "run":
+        return _run(paths, background=getattr(args, "background", False))
+    if command in ("new-session", "history"):
+        cmd = "show-form" if command == "new-session" else "show-history"
+        _request(paths, {"cmd": cmd}, start_app=True)
+        return EXIT_OK
+    if command == "start":
+        return _start(paths, args)
+    if command == "quit":
+        return _quit(paths)
+    if command == "open":
+        return _open(paths, args.link)
+    if command == "desktop-integration":
+        return _desktop_integration(remove=args.remove)
+    if command == "status":
+        return _status(paths, as_json=args.json, limit=args.limit)
+    if command == "simulate":
+        return _simulate(args)
+    if command == "demo":
+        from g2a_tray.demo import run_demo
+
+        return run_demo(args.auto, args.ticket)
     raise AssertionError(command)
+
+
+def _setup_logging(command: str, paths: AppPaths, *, verbose: bool) -> None:
+    from g2a_tray.logging_setup import setup_console_logging, setup_logging
+
+    if command in ("simulate", "demo"):
+        # Not the user's app: its lines (and its test sessions' secrets) stay out of the
+        # user's log. The demo's app process logs into the demo's throw-away profile.
+        setup_console_logging(verbose=verbose)
+    else:
+        setup_logging(paths.log_file, verbose=verbose)
 
 
 class _ClientError(Exception):
@@ -201,16 +212,23 @@ class _ClientError(Exception):
 
 
 def _socket_name(paths: AppPaths) -> str:
-    from g2a_tray.core.ipc_protocol import socket_name
+    from g2a_tray.core.ipc_protocol import UnsafeRuntimeDir, socket_name
 
-    return socket_name(paths.config_dir)
+    try:
+        return socket_name(paths.config_dir)
+    except UnsafeRuntimeDir as exc:
+        raise _ClientError(str(exc)) from None
 
 
 def _run(paths: AppPaths, background: bool) -> int:
-    from g2a_tray.qt.single_instance import is_running
+    from g2a_tray.core.instance_client import WrongOwner, is_running
 
     name = _socket_name(paths)
-    if is_running(name):
+    try:
+        running = is_running(name)
+    except WrongOwner as exc:
+        raise _ClientError(str(exc)) from None
+    if running:
         if background:
             return EXIT_OK
         _request(paths, {"cmd": "show-form"}, start_app=False)
@@ -239,7 +257,7 @@ def _start(paths: AppPaths, args: argparse.Namespace) -> int:
 
 
 def _quit(paths: AppPaths) -> int:
-    from g2a_tray.qt.single_instance import NotRunning
+    from g2a_tray.core.instance_client import NotRunning
 
     try:
         response = _send(_socket_name(paths), {"cmd": "quit"})
@@ -317,12 +335,11 @@ def _auto_timing(text: str) -> tuple[float, float]:
 
 def _simulate(args: argparse.Namespace) -> int:
     from g2a_tray.core.urls import is_loopback_host
+    from g2a_tray.logging_setup import console_handler_for
     from g2a_tray.simulator.server import SimulatorServer
     from g2a_tray.simulator.service import Simulator
 
-    console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(logging.Formatter("%(message)s"))
-    logging.getLogger("g2a_tray.simulator").addHandler(console)
+    console_handler_for("g2a_tray.simulator")
     try:
         server = SimulatorServer(
             Simulator(form_encoded=args.form, auto=args.auto), args.host, args.port
@@ -352,7 +369,9 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
 
     from g2a_tray.core.history_export import as_json as session_json
     from g2a_tray.core.history_export import local_time
+    from g2a_tray.core.notifications import STATUS_LABELS
     from g2a_tray.core.session_store import SessionStore, StoreError
+    from g2a_tray.core.text import escape_unsafe_json, printable
 
     try:
         store = SessionStore(paths.sessions_file)
@@ -363,7 +382,8 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
     sessions = store.sessions(limit=limit)
     store.close()
     if as_json:
-        print(json.dumps([session_json(s) for s in sessions], indent=2, ensure_ascii=False))
+        text = json.dumps([session_json(s) for s in sessions], indent=2, ensure_ascii=False)
+        print(escape_unsafe_json(text))
         return EXIT_OK
     if not sessions:
         print("No sessions yet.")
@@ -372,12 +392,14 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
         (
             local_time(s.launched_at),
             s.partner_object or "-",
-            s.status,
+            s.status if s.status in STATUS_LABELS else "unknown",
             s.customer_name,
             s.session_id,
         )
         for s in sessions
     ]
+    # Every cell may hold text from a callback: nothing in it may act on the terminal.
+    rows = [tuple(printable(cell) for cell in row) for row in rows]  # type: ignore[misc]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print(
@@ -387,18 +409,20 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
 
 
 def _send(name: str, message: dict[str, Any]) -> dict[str, Any]:
+    from g2a_tray.core.instance_client import WrongOwner, send_request
     from g2a_tray.core.ipc_protocol import ProtocolError
-    from g2a_tray.qt.single_instance import send_request
 
     try:
         return send_request(name, message)
+    except WrongOwner as exc:
+        raise _ClientError(str(exc)) from None
     except (TimeoutError, ProtocolError) as exc:
         raise _ClientError(f"the running g2a-tray did not answer properly: {exc}") from None
 
 
 def _request(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> dict[str, Any]:
     """Send ``message`` to the running app, starting one first if asked to."""
-    from g2a_tray.qt.single_instance import NotRunning, is_running
+    from g2a_tray.core.instance_client import NotRunning, is_running
 
     name = _socket_name(paths)
     try:
@@ -422,13 +446,14 @@ def _request(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> di
 
 def _spawn_app() -> None:
     """Start the tray app as its own process, detached from this terminal."""
-    if getattr(sys, "frozen", False):
-        cmd = [sys.executable, "run", "--background"]
-    else:
-        cmd = [sys.executable, "-m", "g2a_tray", "run", "--background"]
+    from g2a_tray.spawn import app_command, child_env, neutral_cwd
+
+    cmd = app_command("run", "--background")
     log.info("starting the app: %s", cmd)
     subprocess.Popen(
         cmd,
+        cwd=neutral_cwd(),
+        env=child_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

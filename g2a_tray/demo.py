@@ -22,6 +22,7 @@ from pathlib import Path
 from g2a_tray.core.ipc_protocol import socket_name
 from g2a_tray.simulator.server import SimulatorServer
 from g2a_tray.simulator.service import SimSession, Simulator
+from g2a_tray.spawn import app_command, child_env
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +35,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _app_command() -> list[str]:
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "run"]
-    return [sys.executable, "-m", "g2a_tray", "run"]
-
-
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def run_demo(auto: tuple[float, float], ticket: str) -> int:
-    from g2a_tray.qt.single_instance import NotRunning, is_running, send_request
+    from g2a_tray.core.instance_client import NotRunning, is_running, send_request
 
     # Ctrl+C, and a polite kill, end the demo through the clean-up below (a demo started
     # in the background by a script would otherwise ignore SIGINT).
@@ -66,13 +61,15 @@ def run_demo(auto: tuple[float, float], ticket: str) -> int:
             f'partner_object_url_template = "{server.base_url}/tickets/{{partnerObject}}"\n'
             f"[callback]\nlisten_port = {_free_port()}\n"
         )
-        env = {
-            **os.environ,
-            "XDG_CONFIG_HOME": str(profile / "config"),
-            "XDG_DATA_HOME": str(profile / "data"),
-            "XDG_STATE_HOME": str(profile / "state"),
-            "XDG_CACHE_HOME": str(profile / "cache"),
-        }
+        env = child_env(
+            {
+                **os.environ,
+                "XDG_CONFIG_HOME": str(profile / "config"),
+                "XDG_DATA_HOME": str(profile / "data"),
+                "XDG_STATE_HOME": str(profile / "state"),
+                "XDG_CACHE_HOME": str(profile / "cache"),
+            }
+        )
 
         def on_change(session: SimSession) -> None:
             if session.finished:
@@ -82,7 +79,7 @@ def run_demo(auto: tuple[float, float], ticket: str) -> int:
                     log.info("demo: could not show the history: %s", exc)
 
         simulator.listeners.append(on_change)
-        app = subprocess.Popen(_app_command(), env=env, stdin=subprocess.DEVNULL)
+        app = subprocess.Popen(app_command("run"), env=env, cwd=profile, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + APP_START_TIMEOUT_S
         while not is_running(name):
             if app.poll() is not None or time.monotonic() > deadline:

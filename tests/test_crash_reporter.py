@@ -7,6 +7,7 @@ import sys
 import threading
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from g2a_tray.qt.crash import CrashReporter
@@ -16,7 +17,13 @@ def test_uncaught_exception_is_logged_and_shown(
     qapp: QApplication, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
+
+    def fake_exec(box: QMessageBox) -> int:
+        assert box.textFormat() == Qt.TextFormat.PlainText  # exception text is not markup
+        shown.append(box.text())
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # both restored after the test
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     reporter = CrashReporter("/logs/here")

@@ -90,7 +90,13 @@ def test_save_failure_keeps_dialog_open_and_says_so(
     qtbot: QtBot, store: SettingsStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+
+    def fake_exec(box: QMessageBox) -> int:
+        assert box.textFormat() == Qt.TextFormat.PlainText
+        shown.append(box.text())
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
 
     def failing_save(_settings: Settings) -> None:
         raise PermissionError(13, "Permission denied")

@@ -18,6 +18,12 @@ from urllib.parse import parse_qsl
 
 MAX_TEXT = 512
 MAX_FORM_FIELDS = 100
+# Session times outside this window are not believed: they are kept in the raw body but
+# treated as missing, so no view ever has to show (or convert, or subtract) the year 1 or
+# 9999. GoToAssist launched in 2000-something; nothing in a session lasts to 2200.
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+MAX_TIME_TEXT = 64
 
 # Documented statuses, exact case (the docs). ``active`` = the customer joined;
 # ``complete`` and ``abandoned`` end a session.
@@ -94,6 +100,8 @@ def parse_status_body(body: bytes, content_type: str | None) -> StatusEvent:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadBody("the body is not UTF-8") from None
+    if not text.strip():
+        raise BadBody("the body is empty")
     if kind == "":  # undocumented: guess from the first character
         kind = (
             "application/json"
@@ -107,7 +115,9 @@ def parse_status_body(body: bytes, content_type: str | None) -> StatusEvent:
 def _parse_json(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except RecursionError:
+        raise BadBody("invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, and numbers past int's digit limit
         raise BadBody(f"invalid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise BadBody("the JSON body is not an object")
@@ -130,31 +140,47 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
         value = int(value)
-    return "".join(ch for ch in str(value) if ch.isprintable())[:MAX_TEXT].strip()
+    try:
+        text = str(value)
+    except ValueError:  # an int past Python's digit limit for str()
+        return ""
+    return "".join(ch for ch in text[: MAX_TEXT * 2] if ch.isprintable())[:MAX_TEXT].strip()
+
+
+def sane_time(value: datetime | None) -> datetime | None:
+    """``value`` as aware UTC if it lies in the believable window, else None."""
+    if value is None:
+        return None
+    try:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)  # the docs' examples are UTC
+        value = value.astimezone(UTC)
+    except (OverflowError, ValueError):  # an offset that pushes it past year 1 or 9999
+        return None
+    return value if EARLIEST_TIME <= value < LATEST_TIME else None
 
 
 def parse_time(value: Any) -> datetime | None:
-    """ISO 8601 (``Z``, offsets, fractions) or epoch milliseconds; None when unreadable."""
+    """ISO 8601 (``Z``, offsets, fractions) or epoch seconds or milliseconds; None when
+    unreadable or outside the believable window (:data:`EARLIEST_TIME`..:data:`LATEST_TIME`)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        seconds = value / 1000 if value > 10**11 else value
         try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
+            seconds = value / 1000 if value > 10**11 else float(value)
+            return sane_time(datetime.fromtimestamp(seconds, UTC))
+        except (OverflowError, OSError, ValueError):  # 400-digit epochs, NaN, inf
             return None
     text = _text(value)
-    if not text:
+    if not text or len(text) > MAX_TIME_TEXT:
         return None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)  # the docs' examples are UTC
-    return parsed.astimezone(UTC)
+    return sane_time(parsed)
 
 
 def normalise_status(value: str) -> str:

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from g2a_tray.core.notifications import format_duration, status_label
 from g2a_tray.core.session_store import SessionSummary
+from g2a_tray.core.text import printable
 
 CSV_COLUMNS = (
     "launched_at",
@@ -29,7 +30,13 @@ def iso_utc(value: datetime | None) -> str | None:
 
 
 def local_time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+    """Local wall-clock time with seconds; "" for a missing (or unshowable) time."""
+    if value is None:
+        return ""
+    try:
+        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, ValueError, OSError):
+        return ""
 
 
 def as_json(session: SessionSummary) -> dict[str, Any]:
@@ -72,19 +79,27 @@ def write_csv(sessions: list[SessionSummary], out: IO[str]) -> None:
     for s in sessions:
         writer.writerow(
             [
-                iso_utc(s.launched_at),
-                _safe_cell(s.partner_object),
-                _safe_cell(s.partner_object_url),
-                s.status,
-                _safe_cell(s.session_id),
-                _safe_cell(s.customer_name),
-                iso_utc(s.customer_joined_at) or "",
-                iso_utc(s.ended_at) or "",
-                int(s.duration.total_seconds()) if s.duration is not None else "",
+                _safe_cell(cell)
+                for cell in (
+                    iso_utc(s.launched_at) or "",
+                    s.partner_object,
+                    s.partner_object_url,
+                    s.status,
+                    s.session_id,
+                    s.customer_name,
+                    iso_utc(s.customer_joined_at) or "",
+                    iso_utc(s.ended_at) or "",
+                    str(int(s.duration.total_seconds())) if s.duration is not None else "",
+                )
             ]
         )
 
 
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
 def _safe_cell(text: str) -> str:
-    """Keep spreadsheet apps from running a cell as a formula (values come from callbacks)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Keep spreadsheet apps from running a cell as a formula: every column, since any
+    of them may hold text from a callback or a link (OWASP's CSV-injection advice)."""
+    text = printable(text, " ")
+    return "'" + text if text.lstrip(" ")[:1] in FORMULA_LEADS else text

@@ -13,11 +13,15 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import os
+import stat
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 PROTOCOL_VERSION = 1
-MAX_LINE_BYTES = 64 * 1024
+MAX_LINE_BYTES = 16 * 1024  # a request is a few short strings; an answer a URL or two
 COMMANDS = ("ping", "show-form", "show-history", "start", "open-link", "quit")
 
 
@@ -25,19 +29,62 @@ class ProtocolError(ValueError):
     """A line that is not a valid request or response."""
 
 
-def socket_name(config_dir: Path) -> str:
-    """The local socket name for one user and one config folder.
+class UnsafeRuntimeDir(Exception):
+    """The folder for the socket is not private to this user; the message says what to do."""
 
-    Two config folders give two names (two independent apps side by side); the hash
-    keeps the name short enough for a Unix socket path.
+
+def runtime_dir() -> Path:
+    """A folder only this user can enter, for the socket and its lock (Unix).
+
+    ``$XDG_RUNTIME_DIR`` (private by the XDG spec; ``/run/user/<uid>`` on systemd
+    desktops) when it is there, else ``<tmp>/g2a-tray-<uid>``, created 0700. Either way its
+    owner and mode are checked: in a shared ``/tmp`` another user could have made it
+    first, and a socket in it would then be theirs to answer.
     """
+    uid = os.getuid()
+    base = os.environ.get("XDG_RUNTIME_DIR", "")
+    if base and Path(base).is_absolute() and Path(base).is_dir():
+        folder = Path(base) / "g2a-tray"
+    else:
+        folder = Path(tempfile.gettempdir()) / f"g2a-tray-{uid}"
     try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "user"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError as exc:
+        raise UnsafeRuntimeDir(f"cannot create {folder}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise UnsafeRuntimeDir(f"{folder} is not a folder; remove it and start g2a-tray again")
+    if info.st_uid != uid:
+        raise UnsafeRuntimeDir(
+            f"{folder} belongs to another user (uid {info.st_uid}), so g2a-tray cannot keep "
+            "its socket private there. Ask an administrator to remove it, or set "
+            "XDG_RUNTIME_DIR to a private folder."
+        )
+    if info.st_mode & 0o077:
+        try:
+            folder.chmod(0o700)  # ours, but too open (an old umask): close it
+        except OSError as exc:
+            raise UnsafeRuntimeDir(f"cannot make {folder} private: {exc}") from None
+    return folder
+
+
+def socket_name(config_dir: Path) -> str:
+    """Where the running app listens, for one user and one config folder.
+
+    On Unix a full socket path inside :func:`runtime_dir` (raises UnsafeRuntimeDir);
+    on Windows a named pipe name (pipes are per session and carry the user's ACL).
+    Two config folders give two names (two independent apps side by side); the hash
+    keeps the path short enough for a Unix socket.
+    """
     digest = hashlib.sha256(str(config_dir.resolve()).encode("utf-8")).hexdigest()[:16]
-    safe_user = "".join(ch for ch in user if ch.isalnum())[:32] or "user"
-    return f"g2a-tray-{safe_user}-{digest}"
+    if sys.platform == "win32":
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "user"
+        safe_user = "".join(ch for ch in user if ch.isalnum())[:32] or "user"
+        return f"g2a-tray-{safe_user}-{digest}"
+    return str(runtime_dir() / f"instance-{digest}.sock")
 
 
 def encode(message: dict[str, Any]) -> bytes:
@@ -49,7 +96,9 @@ def _decode(line: bytes) -> dict[str, Any]:
         raise ProtocolError("message too long")
     try:
         message = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise ProtocolError("not JSON: nested too deeply") from None
+    except ValueError as exc:  # bad UTF-8, bad JSON, numbers past int's digit limit
         raise ProtocolError(f"not JSON: {exc}") from None
     if not isinstance(message, dict):
         raise ProtocolError("not a JSON object")

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from g2a_tray.core.settings import LAYOUT_IFRAME, TEMPLATE_PLACEHOLDER, Settings, template_fields
+from g2a_tray.core.text import unsafe_characters
 from g2a_tray.core.urls import check_http_url
 
 MAX_PARTNER_OBJECT_LENGTH = 256
@@ -63,8 +64,12 @@ def check_request(request: LaunchRequest, settings: Settings) -> LaunchRequest:
             "partner_object",
             f"The ticket id is longer than {MAX_PARTNER_OBJECT_LENGTH} characters.",
         )
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in partner_object):
-        raise LaunchError("partner_object", "The ticket id may not contain control characters.")
+    if bad := unsafe_characters(partner_object):
+        raise LaunchError(
+            "partner_object",
+            "The ticket id may not contain control characters or text-direction marks "
+            f"(found {', '.join(bad)}).",
+        )
     url = request.partner_object_url.strip()
     template = settings.partner_object_url_template
     if not url and template:

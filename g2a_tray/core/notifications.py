@@ -47,8 +47,10 @@ STATUS_LABELS = {
 
 
 def status_label(status: str) -> str:
-    """The words a technician reads for a status (unknown ones are shown as sent)."""
-    return STATUS_LABELS.get(status, status)
+    """The words a technician reads for a status. A status GoToAssist did not document
+    reads "unknown": its raw value stays in the history (``status --json``, the CSV), but
+    a view never shows text a callback chose as if it were ours."""
+    return STATUS_LABELS.get(status, "unknown")
 
 
 def ticket_label(session: SessionSummary) -> str:

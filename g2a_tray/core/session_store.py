@@ -31,6 +31,7 @@ from g2a_tray.core.callback_parser import (
     NOT_STARTED,
     WAITING,
     StatusEvent,
+    sane_time,
 )
 from g2a_tray.core.launch import Launch
 from g2a_tray.core.safe_files import aside_path
@@ -83,8 +84,18 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
 
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+def _dt(value: object) -> datetime | None:
+    """A stored time, or None for one that is missing, unreadable or not believable.
+
+    Rows written before times were checked (or edited by hand) may hold anything; a
+    view must never be handed a time it cannot show.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return sane_time(datetime.fromisoformat(value))
+    except ValueError:
+        return None
 
 
 def secret_digest(secret: str) -> str:
@@ -336,6 +347,8 @@ class SessionStore:
         return _fold(launch, rows)
 
 
+# A launch row always has a time the app wrote; should one be unreadable, this stands in.
+_EPOCH_STANDIN = datetime(2000, 1, 1, tzinfo=UTC)
 _LAUNCH_COLUMNS = "id, partner_object, partner_object_url, layout, launched_at"
 _EVENT_COLUMNS = (
     "session_id, status, started_at, customer_joined_at, ended_at, customer_name, expert_name,"
@@ -377,7 +390,7 @@ def _fold(launch: tuple[object, ...], events: list[tuple[object, ...]]) -> Sessi
         partner_object=str(launch[1]),
         partner_object_url=str(launch[2]),
         layout=str(launch[3]),
-        launched_at=datetime.fromisoformat(str(launch[4])),
+        launched_at=_dt(launch[4]) or _EPOCH_STANDIN,
         status=status,
         **fields,  # type: ignore[arg-type]
     )

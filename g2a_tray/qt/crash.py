@@ -15,6 +15,8 @@ from types import TracebackType
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from g2a_tray.qt.dialogs import plain_box
+
 log = logging.getLogger(__name__)
 
 
@@ -57,12 +59,14 @@ class CrashReporter:
             return
         self._showing = True
         try:
-            QMessageBox.critical(
-                None,
+            box = plain_box(
+                QMessageBox.Icon.Critical,
                 "g2a-tray: unexpected error",
                 "Something went wrong inside g2a-tray. It keeps running, but the last "
                 f"action may not have finished.\n\n{text}\n\nDetails are in the log in "
                 f"{self._log_dir}.",
             )
+            box.addButton(QMessageBox.StandardButton.Ok)
+            box.exec()
         finally:
             self._showing = False

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from g2a_tray import APP_ID
 from g2a_tray.core.notifications import Note
+from g2a_tray.core.text import markup_escape
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class FreedesktopNotifier(QObject):
         self._lock = threading.Lock()
         self.available: bool | None = None  # None until the daemon answered or failed
         self.supports_actions = False
+        self.supports_markup = False
         self._router: Any = None
         self._filter: Any = None
         self._sender = threading.Thread(target=self._send_loop, name="notifier", daemon=True)
@@ -92,6 +94,9 @@ class FreedesktopNotifier(QObject):
                 raise RuntimeError(f"GetCapabilities failed: {reply.body}")
             capabilities = reply.body[0]
             self.supports_actions = "actions" in capabilities
+            # With body-markup the daemon reads the body as a small HTML subset; a ticket
+            # id or a customer name is text, so its &, < and > must be escaped.
+            self.supports_markup = "body-markup" in capabilities
             rule = MatchRule(type="signal", interface=BUS_NAME, path=OBJECT_PATH)
             self._router.send_and_get_reply(message_bus.AddMatch(rule), timeout=CALL_TIMEOUT_S)
             self._filter = self._router.filter(rule, queue=self._signals, bufsize=0)
@@ -131,8 +136,8 @@ class FreedesktopNotifier(QObject):
                 self._app_name,
                 replaces,
                 self._icon,
-                note.title,
-                note.body,
+                note.title,  # the summary is never markup (the spec)
+                markup_escape(note.body) if self.supports_markup else note.body,
                 actions,
                 {"urgency": ("y", 1), "desktop-entry": ("s", APP_ID)},
                 EXPIRE_MS,

@@ -1,46 +1,46 @@
-"""One app per user and config folder, over QLocalServer/QLocalSocket.
+"""One app per user and config folder: the server half, on QLocalServer.
 
-The client half (:func:`send_request`) imports QtCore and QtNetwork only, never
-QtWidgets, so ``g2a-tray quit`` or ``start`` return quickly. The server half runs in
-the app's GUI thread and is event-driven, so a slow client never blocks the UI.
+The client half is :mod:`g2a_tray.core.instance_client` (standard library, with the
+peer check); only on Windows does it come back here for QLocalSocket's named pipes. The
+server runs in the app's GUI thread and is event-driven, so a slow client never blocks
+the UI; each connection is bounded in size and idle time, and whatever arrives on it
+gets an answer, never an exception.
 
 Races: becoming the server happens under a QLockFile, so two launches at the same
 instant end with exactly one app; a socket file left by a crashed app is removed only
-under that lock and only when nothing answers on it.
+under that lock and only when nothing answers on it. On Unix the socket and the lock
+live in a private folder (:func:`g2a_tray.core.ipc_protocol.runtime_dir`).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QLockFile, QObject
+from PySide6.QtCore import QByteArray, QLockFile, QObject, QTimer
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from g2a_tray.core import ipc_protocol
+from g2a_tray.core.instance_client import NotRunning, WrongOwner, is_running, send_request
+
+__all__ = ["InstanceServer", "NotRunning", "WrongOwner", "is_running", "send_request"]
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 CONNECT_TIMEOUT_MS = 1000
 REPLY_TIMEOUT_MS = 10000
+IDLE_TIMEOUT_MS = 5000  # a connection that has not sent its request by then is closed
 
 
-class NotRunning(Exception):
-    """No app answers on the socket."""
-
-
-def send_request(
+def send_request_qt(
     name: str, message: dict[str, Any], timeout_ms: int = REPLY_TIMEOUT_MS
 ) -> dict[str, Any]:
-    """Send one request to the running app and return its response.
-
-    Raises :class:`NotRunning` when no app listens, ``TimeoutError`` when it does not
-    answer in time, and ``ipc_protocol.ProtocolError`` for a garbled answer.
-    """
+    """The Windows client: one request over QLocalSocket (a named pipe)."""
     sock = QLocalSocket()
     sock.connectToServer(name)
     if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
@@ -63,11 +63,10 @@ def send_request(
         sock.disconnectFromServer()
 
 
-def is_running(name: str) -> bool:
-    try:
-        return bool(send_request(name, {"cmd": "ping"}, timeout_ms=3000).get("ok"))
-    except (NotRunning, TimeoutError, ipc_protocol.ProtocolError):
-        return False
+def _lock_path(name: str) -> str:
+    if sys.platform == "win32":
+        return str(Path(tempfile.gettempdir()) / f"{name}.lock")
+    return f"{name}.lock"  # beside the socket, in the private folder
 
 
 class InstanceServer(QObject):
@@ -93,7 +92,7 @@ class InstanceServer(QObject):
         Holding the lock while checking and listening closes the gap in which two
         starting apps could both find no server and both remove each other's socket.
         """
-        lock = QLockFile(str(Path(tempfile.gettempdir()) / f"{self.name}.lock"))
+        lock = QLockFile(_lock_path(self.name))
         lock.setStaleLockTime(10000)
         if not lock.tryLock(15000):
             log.error("could not take the start-up lock %s", lock.fileName())
@@ -120,6 +119,16 @@ class InstanceServer(QObject):
             self._buffers[sock] = b""
             sock.readyRead.connect(lambda s=sock: self._on_ready_read(s))
             sock.disconnected.connect(lambda s=sock: self._forget(s))
+            # A client that connects and says nothing is let go (no timer outlives it).
+            idle = QTimer(sock)
+            idle.setSingleShot(True)
+            idle.timeout.connect(lambda s=sock: self._on_idle(s))
+            idle.start(IDLE_TIMEOUT_MS)
+
+    def _on_idle(self, sock: QLocalSocket) -> None:
+        if sock in self._buffers:
+            log.warning("instance socket: a client sent no request in time")
+            self._reply(sock, {"ok": False, "error": "no request in time"})
 
     def _forget(self, sock: QLocalSocket) -> None:
         self._buffers.pop(sock, None)
@@ -127,21 +136,23 @@ class InstanceServer(QObject):
 
     def _on_ready_read(self, sock: QLocalSocket) -> None:
         if sock not in self._buffers:
+            sock.readAll()  # answered already: drop what else comes
             return
         data = self._buffers[sock] + bytes(sock.readAll().data())
         if b"\n" not in data:
             if len(data) > ipc_protocol.MAX_LINE_BYTES:
+                log.warning("instance socket: a request over %s bytes", ipc_protocol.MAX_LINE_BYTES)
                 self._reply(sock, {"ok": False, "error": "request too long"})
             else:
                 self._buffers[sock] = data
             return
         line = data.split(b"\n", 1)[0]
-        self._buffers[sock] = b""
+        self._buffers.pop(sock, None)
         try:
             request = ipc_protocol.decode_request(line)
         except ipc_protocol.ProtocolError as exc:
-            log.warning("bad request on the instance socket: %s", exc)
-            self._reply(sock, {"ok": False, "error": str(exc)})
+            log.warning("bad request on the instance socket: %s", str(exc)[:200])
+            self._reply(sock, {"ok": False, "error": str(exc)[:200]})
             return
         log.info("instance request %s", request.get("cmd"))
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,6 +64,21 @@ class SimSession:
     customer_name: str = ""
     expert_name: str = ""
     deliveries: list[Delivery] = field(default_factory=list)
+    # Callbacks go out one at a time and in the order their steps happened: each body
+    # is built under the simulator's lock and queued here; whoever holds the send lock
+    # sends everything queued, oldest first.
+    _outbox: list[tuple[str, dict[str, Any]]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+    _send_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+
+    def snapshot(self) -> SimSession:
+        """A copy as it is now, for observers (the live object changes under them)."""
+        copy = replace(self)
+        copy.deliveries = list(self.deliveries)
+        return copy
 
     @property
     def finished(self) -> bool:
@@ -143,7 +158,7 @@ class Simulator:
             join_s, end_s = self.auto
             self._later(join_s, lambda: self._auto_step(session.key, "join"))
             self._later(join_s + end_s, lambda: self._auto_step(session.key, "end"))
-        self._changed(session)
+        self._changed(session.snapshot())
         return session
 
     def _later(self, seconds: float, action: Any) -> None:
@@ -195,13 +210,15 @@ class Simulator:
             elif step == "cancel" and session.status == NOT_STARTED:
                 session.status = CANCELLED  # never started: no callback at all
                 log.info("simulator: %s cancelled before it started; no callback", key)
-                self._changed(session)
-                return session
             else:
                 raise SimError(409, f"cannot {step} a session that is {session.status}")
+            if session.callback_url and step != "cancel":
+                session._outbox.append((session.status, session.as_object()))
         self._deliver(session)
-        self._changed(session)
-        return session
+        with self._lock:
+            snapshot = session.snapshot()
+        self._changed(snapshot)
+        return snapshot
 
     def _start(self, session: SimSession, now: datetime) -> None:
         if not session.session_id:  # the id exists once the session starts (the docs)
@@ -210,11 +227,18 @@ class Simulator:
             session.started_at = now
 
     def _deliver(self, session: SimSession) -> None:
-        if not session.callback_url:
-            return
+        """Send what is queued for ``session``, in order, and record what was sent."""
+        with session._send_lock:
+            while True:
+                with self._lock:
+                    if not session._outbox:
+                        return
+                    status, body = session._outbox.pop(0)
+                self._post(session, status, body)
+
+    def _post(self, session: SimSession, status: str, body: dict[str, Any]) -> None:
         import httpx
 
-        body = session.as_object()
         shown = redact(session.callback_url)
         try:
             if self.form_encoded:
@@ -224,10 +248,10 @@ class Simulator:
             answer, ok = f"{response.status_code} {response.reason_phrase}", response.is_success
         except httpx.HTTPError as exc:
             answer, ok = f"failed: {exc}", False
-        delivery = Delivery(datetime.now(UTC), session.status, shown, answer, ok)
+        delivery = Delivery(datetime.now(UTC), status, shown, answer, ok)
         with self._lock:
             session.deliveries.append(delivery)
-        log.info("simulator: POST %s (%s) → %s", shown, session.status, answer)
+        log.info("simulator: POST %s (%s) → %s", shown, status, answer)
 
     def _changed(self, session: SimSession) -> None:
         for listener in list(self.listeners):

@@ -6,6 +6,7 @@ It shows what the app hands it (``set_sessions``) and reports what the user want
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -35,6 +35,9 @@ from PySide6.QtWidgets import (
 from g2a_tray.core.history_export import local_time, summary_text, write_csv
 from g2a_tray.core.notifications import format_duration, status_label
 from g2a_tray.core.session_store import SessionSummary
+from g2a_tray.qt.dialogs import warn
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ("Started", "Ticket", "Status", "Customer", "Joined", "Ended", "Duration", "Session ID")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -44,6 +47,7 @@ class SessionTableModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self.sessions: list[SessionSummary] = []
+        self._data_failed = False
 
     def set_sessions(self, sessions: list[SessionSummary]) -> None:
         self.beginResetModel()
@@ -62,7 +66,18 @@ class SessionTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = 0) -> Any:
-        if not index.isValid():
+        # Qt calls this from C++: a Python exception escaping here takes the whole
+        # process down. Whatever a stored row holds, a cell shows nothing rather than crash.
+        try:
+            return self._data(index, role)
+        except Exception:
+            if not self._data_failed:
+                self._data_failed = True
+                log.exception("history: a cell could not be shown (shown empty)")
+            return None
+
+    def _data(self, index: AnyIndex, role: int) -> Any:
+        if not index.isValid() or index.row() >= len(self.sessions):
             return None
         s = self.sessions[index.row()]
         column = index.column()
@@ -91,7 +106,10 @@ def _display(s: SessionSummary, column: int) -> str:
 
 def _sort_key(s: SessionSummary, column: int) -> Any:
     def stamp(value: datetime | None) -> float:
-        return value.timestamp() if value else 0.0
+        try:
+            return value.timestamp() if value else 0.0
+        except (OverflowError, ValueError, OSError):
+            return 0.0
 
     keys: tuple[Any, ...] = (
         stamp(s.launched_at),
@@ -217,8 +235,6 @@ class HistoryWindow(QWidget):
             with open(path, "w", newline="", encoding="utf-8") as out:
                 write_csv(self.visible_sessions(), out)
         except OSError as exc:
-            QMessageBox.warning(
-                self, "Export failed", f"Could not write {path}: {exc.strerror or exc}."
-            )
+            warn(self, "Export failed", f"Could not write {path}: {exc.strerror or exc}.")
             return False
         return True

@@ -102,6 +102,7 @@ class QuickForm(QWidget):
     @staticmethod
     def _error_label() -> QLabel:
         label = QLabel()
+        label.setTextFormat(Qt.TextFormat.PlainText)
         label.setWordWrap(True)
         label.setStyleSheet(ERROR_STYLE)
         label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)

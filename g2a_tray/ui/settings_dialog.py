@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QKeySequenceEdit,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -38,6 +37,7 @@ from g2a_tray.core.settings import (
     check_public_url,
     normalized,
 )
+from g2a_tray.qt.dialogs import warn
 from g2a_tray.ui.quick_form import ERROR_STYLE
 
 HINT_STYLE = "color: palette(placeholder-text);"
@@ -135,6 +135,7 @@ class SettingsDialog(QDialog):
         self.test_button.clicked.connect(self._start_test)
         self.test_button.setVisible(test_callback is not None)
         self.test_result = QLabel()
+        self.test_result.setTextFormat(Qt.TextFormat.PlainText)  # carries error text
         self.test_result.setWordWrap(True)
         self.test_result.hide()
         test_row = QHBoxLayout()
@@ -147,6 +148,7 @@ class SettingsDialog(QDialog):
         )
 
         self.errors = QLabel()
+        self.errors.setTextFormat(Qt.TextFormat.PlainText)
         self.errors.setWordWrap(True)
         self.errors.setStyleSheet(ERROR_STYLE)
         self.errors.hide()
@@ -253,7 +255,7 @@ class SettingsDialog(QDialog):
         try:
             self._save(settings)
         except OSError as exc:
-            QMessageBox.warning(
+            warn(
                 self,
                 "Settings not saved",
                 f"g2a-tray could not save your settings: {exc.strerror or exc}.\n\n"
@@ -266,7 +268,7 @@ class SettingsDialog(QDialog):
                 if wanted != self._autostart.is_enabled():
                     self._autostart.set_enabled(wanted)
             except OSError as exc:
-                QMessageBox.warning(
+                warn(
                     self,
                     "Start with my desktop",
                     f"Your settings were saved, but starting at login could not be turned "

@@ -1,0 +1,58 @@
+"""Text from outside (ticket ids, customer names, link parameters, callback fields) is
+data: these helpers decide which characters it may carry and how it is shown.
+
+Control characters (C0, DEL and C1) can move a terminal's cursor or rewrite its title;
+bidirectional overrides and isolates make ``4711`` display as something else. Input
+fields refuse them (:func:`unsafe_characters`); output to terminals and plain views
+replaces them (:func:`printable`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Bidirectional embeddings, overrides and isolates, plus the implicit marks, which
+# reorder how the characters around them are displayed (Unicode TR #9).
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def is_unsafe_character(ch: str) -> bool:
+    """C0, DEL, C1 controls and bidirectional controls."""
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code <= 0x9F or ch in BIDI_CONTROLS
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The unsafe characters in ``text``, as ``U+XXXX`` names for a message."""
+    return sorted({f"U+{ord(ch):04X}" for ch in text if is_unsafe_character(ch)})
+
+
+def printable(text: str, replacement: str = "\N{REPLACEMENT CHARACTER}") -> str:
+    """``text`` with every unsafe or otherwise unprintable character replaced.
+
+    For terminals and one-line views: nothing that came from outside may act as a
+    control sequence there.
+    """
+    return "".join(
+        replacement if is_unsafe_character(ch) or unicodedata.category(ch) in ("Cc", "Cs") else ch
+        for ch in text
+    )
+
+
+def markup_escape(text: str) -> str:
+    """Escape the three characters the notification spec's body markup gives meaning to."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_unsafe_json(text: str) -> str:
+    r"""JSON text with every unsafe character written as a ``\uXXXX`` escape.
+
+    ``json.dumps`` escapes C0 controls but writes C1 and bidirectional controls raw; in
+    JSON they can only stand inside strings, where the escape means the same character.
+    (A raw newline is ``indent``'s formatting: inside strings json.dumps escapes it.)
+    """
+    return "".join(
+        f"\\u{ord(ch):04x}" if ch != "\n" and is_unsafe_character(ch) else ch for ch in text
+    )
