@@ -4,6 +4,7 @@ a status line, slow clients starve no one, and nothing is left behind."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import re
@@ -357,3 +358,17 @@ def test_the_listener_loop_does_not_poll(srv: Server) -> None:
         time.sleep(0.05)
     assert status_of(srv.post(b'{"status": "complete"}')) == 200
     assert None in seen  # it waited without a timeout between the two
+
+
+def test_a_flood_of_bad_requests_writes_a_bounded_log(
+    srv: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="g2a_tray.core.callback_server"):
+        for i in range(500):
+            srv.exchange(b"GET /admin HTTP/1.1\r\n\r\n" if i % 2 else b"A B C D\r\n\r\n")
+        srv.server.stop()  # reports what the limit held back
+    lines = [r for r in caplog.records if r.name == "g2a_tray.core.callback_server"]
+    refusals = [r for r in lines if "refused" in r.getMessage() or "bad request" in r.getMessage()]
+    assert len(refusals) <= 20
+    assert any("more listener refusals not logged" in r.getMessage() for r in lines)
+    assert "Traceback" not in caplog.text

@@ -464,7 +464,7 @@ class CallbackServer:
             self.on_event(recorded)
         except Exception:
             log.exception("listener: event handler failed")  # stored; answer 200 anyway
-        log.info("listener: callback stored (%s)", event.status or "no status")
+        log.info("listener: callback stored (status %r)", event.status[:64])
         self._answer(conn, 200, {"ok": True, "duplicate": recorded.duplicate})
 
     def _refuse(

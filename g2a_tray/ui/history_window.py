@@ -180,7 +180,7 @@ class HistoryWindow(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
         layout.addLayout(buttons)
-        self.resize(860, 420)
+        self.resize(980, 420)  # every column, times with seconds, without a scroll bar
         self._update_buttons()
 
     def set_sessions(self, sessions: list[SessionSummary]) -> None:
