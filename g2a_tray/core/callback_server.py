@@ -59,6 +59,7 @@ READ_TIMEOUT_S = 5.0  # no byte for this long: cut off
 CONNECTION_DEADLINE_S = 10.0  # a request not complete by then: cut off
 DRAIN_S = 1.0  # after answering, how long unread input is read and dropped before closing
 MAX_CONNECTIONS = 256
+ACCEPT_BURST = 16
 CALLBACK_PATH = re.compile(r"^/callback/(?P<secret>[A-Za-z0-9_-]{16,128})/?$")
 CALLBACK_PREFIX = "/callback/"
 RECV_BYTES = 65536
@@ -279,7 +280,7 @@ class CallbackServer:
 
     def _accept(self) -> None:
         assert self._listen is not None and self._selector is not None
-        for _ in range(64):  # a burst; the rest on the next turn
+        for _ in range(ACCEPT_BURST):  # the rest on the next turn, after reading what came
             try:
                 sock, _address = self._listen.accept()
             except (BlockingIOError, InterruptedError):
@@ -296,12 +297,16 @@ class CallbackServer:
             self._conns[sock] = conn
             self._selector.register(sock, selectors.EVENT_READ, conn)
             self._arm(conn)
+            self._on_ready(sock, selectors.EVENT_READ)  # its request is usually there already
 
     def _evict_oldest(self) -> None:
         """Make room: cut off the connection that has been open longest.
 
         A quick, valid callback finishes in milliseconds; only a connection that is
-        slow (or already answered and draining) lives long enough to be the oldest.
+        slow (or already answered and draining) lives long enough to be the oldest. A
+        newcomer is read as soon as it is accepted, and at most :data:`ACCEPT_BURST`
+        (well under the limit) are accepted per turn, so a burst of new connections
+        cannot push a newcomer out before its request has been read.
         """
         sock, conn = next(iter(self._conns.items()))
         if conn.received and not conn.answered:
