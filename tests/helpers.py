@@ -180,31 +180,39 @@ def start_desktop(workdir: Path) -> tuple[Desktop | None, str]:
         xvfb.kill()
         return None, f"Xvfb did not start: {(workdir / 'xvfb.log').read_text()[-500:]}"
     desk = Desktop(f":{number}", [xvfb])
-    tray = subprocess.Popen(
-        [
-            "trayer",
-            "--edge",
-            "top",
-            "--align",
-            "right",
-            "--widthtype",
-            "pixel",
-            "--width",
-            "200",
-            "--SetDockType",
-            "false",
-        ],
-        env={**os.environ, "DISPLAY": desk.display},
-        stdout=subprocess.DEVNULL,
-        stderr=(workdir / "trayer.log").open("wb"),
-    )
-    desk.procs.append(tray)
-    try:
-        wait_for(lambda: "panel" in desk.x("xwininfo", "-root", "-tree"), 10, "trayer's panel")
-    except AssertionError as exc:
-        desk.stop()
-        return None, str(exc)
-    return desk, ""
+    trayer_log = workdir / "trayer.log"
+    # On a loaded machine trayer has been seen not to show its panel at all: give it
+    # time, then one more start, and report what it said if it still does not.
+    for _attempt in range(2):
+        tray = subprocess.Popen(
+            [
+                "trayer",
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "pixel",
+                "--width",
+                "200",
+                "--SetDockType",
+                "false",
+            ],
+            env={**os.environ, "DISPLAY": desk.display},
+            stdout=subprocess.DEVNULL,
+            stderr=trayer_log.open("ab"),
+        )
+        desk.procs.append(tray)
+        try:
+            wait_for(lambda: "panel" in desk.x("xwininfo", "-root", "-tree"), 20, "trayer's panel")
+        except AssertionError as exc:
+            failure = f"{exc}; trayer exit {tray.poll()}: {trayer_log.read_text()[-500:]!r}"
+            stop_processes([tray])
+            desk.procs.remove(tray)
+            continue
+        return desk, ""
+    desk.stop()
+    return None, failure
 
 
 class AppProcess:

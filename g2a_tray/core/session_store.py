@@ -44,6 +44,8 @@ LAUNCHED = "launched"  # no callback yet
 STATUS_RANK = {LAUNCHED: -1, NOT_STARTED: 1, WAITING: 2, ACTIVE: 3, COMPLETE: 4, ABANDONED: 4}
 UNKNOWN_RANK = 0
 OPEN_SESSION_WINDOW = timedelta(hours=12)
+RELAY_WINDOW = timedelta(hours=24)  # a launch's topic is watched this long, or until it ends
+MAX_RELAY_TOPICS = 100  # keeps the subscription URL a few KiB at most
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: launches and their status events
@@ -75,6 +77,13 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (launch_id, session_id, status)
     );
     CREATE INDEX events_by_launch ON events (launch_id, id);
+    """,
+    # 2: relay (ntfy) messages already applied, so none is applied or notified twice
+    """
+    CREATE TABLE relay_messages (
+        id TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL
+    );
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -277,11 +286,25 @@ class SessionStore:
             return None
         return int(row[0])
 
-    def record_event(self, launch_id: int, event: StatusEvent) -> RecordedEvent:
-        """Store one status event (idempotent) and say what it changed."""
+    def record_event(
+        self, launch_id: int, event: StatusEvent, relay_message_id: str | None = None
+    ) -> RecordedEvent:
+        """Store one status event (idempotent) and say what it changed.
+
+        ``relay_message_id``: the ntfy message that carried it. A message id already
+        recorded is not applied again (a reconnect with ``since=`` may repeat one); the
+        id and the event are committed together.
+        """
         now = datetime.now(UTC)
         with self._transaction() as db:
             before = self._summary(db, launch_id)
+            if relay_message_id is not None:
+                seen = db.execute(
+                    "INSERT OR IGNORE INTO relay_messages (id, received_at) VALUES (?, ?)",
+                    (relay_message_id, _iso(now)),
+                )
+                if seen.rowcount == 0:
+                    return RecordedEvent(before, before, duplicate=True)
             cursor = db.execute(
                 "INSERT OR IGNORE INTO events (launch_id, session_id, status, started_at,"
                 " customer_joined_at, ended_at, customer_name, customer_email, expert_name,"
@@ -303,7 +326,46 @@ class SessionStore:
             after = self._summary(db, launch_id)
         return RecordedEvent(before, after, duplicate=cursor.rowcount == 0)
 
+    def mark_relay_message(self, message_id: str) -> bool:
+        """Remember a relay message that carried no usable callback; False if known."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO relay_messages (id, received_at) VALUES (?, ?)",
+                (message_id, _iso(datetime.now(UTC))),
+            )
+            return cursor.rowcount == 1
+
     # -- reading
+
+    def relay_message_seen(self, message_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM relay_messages WHERE id = ?", (message_id,)
+            ).fetchone()
+        return row is not None
+
+    def last_relay_message_id(self) -> str | None:
+        """The relay message recorded last: where a new subscription picks up."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id FROM relay_messages ORDER BY rowid DESC LIMIT 1"
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def awaiting_updates(
+        self, within: timedelta = RELAY_WINDOW, limit: int = MAX_RELAY_TOPICS
+    ) -> list[tuple[str, datetime]]:
+        """(secret, launched_at) of launches that may still get an update: launched within
+        ``within`` and not ended, newest first (the topics a relay subscription covers)."""
+        since = _iso(datetime.now(UTC) - within)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT secret, launched_at FROM launches AS l WHERE launched_at >= ?"
+                " AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.launch_id = l.id"
+                " AND e.status IN (?, ?)) ORDER BY launched_at DESC LIMIT ?",
+                (since, COMPLETE, ABANDONED, limit),
+            ).fetchall()
+        return [(str(secret), _dt(at) or _EPOCH_STANDIN) for secret, at in rows]
 
     def summary(self, launch_id: int) -> SessionSummary:
         with self._lock:

@@ -41,6 +41,21 @@ class NotificationSettings:
     enabled: bool = True
 
 
+DEFAULT_TOPIC_PREFIX = "g2a-"
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    """Session updates through an ntfy server instead of the local listener.
+
+    ``url`` empty: no relay. Each launch's callback URL is then ``<url>/<prefix><secret>``,
+    an unguessable ntfy topic (core/relay.py).
+    """
+
+    url: str = ""
+    topic_prefix: str = DEFAULT_TOPIC_PREFIX
+
+
 @dataclass(frozen=True)
 class Settings:
     """Partner defaults and app preferences. Immutable: edits produce a new object."""
@@ -52,6 +67,7 @@ class Settings:
     shortcut: str = DEFAULT_SHORTCUT
     callback: CallbackSettings = field(default_factory=CallbackSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    relay: RelaySettings = field(default_factory=RelaySettings)
 
     def get(self, key: tuple[str, ...]) -> Any:
         value: Any = self
@@ -152,6 +168,30 @@ def check_public_url(value: Any) -> str:
     return check_http_url(text).rstrip("/") if text else ""
 
 
+def check_relay_url(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        return ""
+    url = check_http_url(text, https_unless_loopback=True).rstrip("/")
+    if "?" in url or "#" in url:
+        raise ValueError("the relay URL is the server's address, without ? or #")
+    return url
+
+
+MAX_TOPIC_PREFIX = 20  # + a 43-character secret stays within ntfy's 64
+
+
+def check_topic_prefix(value: Any) -> str:
+    text = _str(value).strip()
+    if len(text) > MAX_TOPIC_PREFIX or any(
+        not (ch.isascii() and (ch.isalnum() or ch in "-_")) for ch in text
+    ):
+        raise ValueError(
+            f"use at most {MAX_TOPIC_PREFIX} letters, digits, - or _ (ntfy's topic characters)"
+        )
+    return text
+
+
 def check_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, found {value!r}")
@@ -180,8 +220,10 @@ FIELDS: tuple[Field, ...] = (
     Field(("callback", "listen_port"), check_port),
     Field(("callback", "public_url"), check_public_url),
     Field(("notifications", "enabled"), check_bool),
+    Field(("relay", "url"), check_relay_url),
+    Field(("relay", "topic_prefix"), check_topic_prefix),
 )
-SECTIONS = ("callback", "notifications")
+SECTIONS = ("callback", "notifications", "relay")
 
 
 @dataclass(frozen=True)
