@@ -28,15 +28,18 @@ from g2a_tray.core.launch import (
 )
 from g2a_tray.core.notifications import note_for
 from g2a_tray.core.paths import AppPaths
+from g2a_tray.core.relay import OFF, RelayState
 from g2a_tray.core.session_store import RecordedEvent, SessionStore, StoreError
 from g2a_tray.core.settings import Settings
 from g2a_tray.core.settings_store import SettingsStore
+from g2a_tray.core.token_store import load_token, save_token
 from g2a_tray.core.urls import check_http_url
 from g2a_tray.qt.browser import Opener, open_in_system_browser
 from g2a_tray.qt.dialogs import plain_box
 from g2a_tray.qt.icons import app_icon, tray_icons
 from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.qt.notifier import NotificationCenter
+from g2a_tray.qt.relay import RelayConnection
 from g2a_tray.qt.shortcut import MANUAL, WAYLAND_HELP, GlobalShortcut
 from g2a_tray.qt.single_instance import InstanceServer
 from g2a_tray.qt.tray import TrayController
@@ -67,6 +70,7 @@ class TrayApp(QObject):
         self.store = SessionStore(paths.sessions_file)
         if self.store.problem:
             self._startup_messages.append(("g2a-tray session history", self.store.problem))
+        self._relay_token_changed = False
         self._form: QuickForm | None = None
         self._history: HistoryWindow | None = None
         self._notices: list[QMessageBox] = []
@@ -89,6 +93,10 @@ class TrayApp(QObject):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_COALESCE_MS)
         self._refresh_timer.timeout.connect(self._refresh_sessions)
+        # Updates through an ntfy relay take the same path as the listener's.
+        self.relay = RelayConnection(self.store, self)
+        self.relay.event_recorded.connect(self._on_event_recorded)
+        self.relay.state_changed.connect(self._on_relay_state)
         self.notifications = NotificationCenter(self.tray.icon, APP_NAME, self)
         self.notifications.enabled = self.settings.notifications.enabled
         self.notifications.open_ticket.connect(self.open_ticket)
@@ -105,6 +113,7 @@ class TrayApp(QObject):
         state = self.listener.start(self.settings.callback)
         if state.message:
             self._startup_messages.append(("g2a-tray session updates", state.message))
+        self._start_relay()
         self._refresh_sessions()
         if not self.tray.start():
             self.show_form()
@@ -140,6 +149,7 @@ class TrayApp(QObject):
     def shutdown(self) -> None:
         """Release the port, the database and the D-Bus connection (after the loop ends)."""
         self.shortcut.close()
+        self.relay.stop()
         self.listener.stop()
         self.notifications.close()
         self.store.close()
@@ -150,7 +160,12 @@ class TrayApp(QObject):
         """Answer a later ``g2a-tray`` process (see core/ipc_protocol.py)."""
         cmd = request["cmd"]
         if cmd == "ping":
-            return {"ok": True, "version": __version__, "pid": os.getpid()}
+            return {
+                "ok": True,
+                "version": __version__,
+                "pid": os.getpid(),
+                "updates": self.relay.state.describe(),
+            }
         if cmd == "show-form":
             self.show_form(request.get("partnerObject", ""))
             return {"ok": True}
@@ -200,7 +215,12 @@ class TrayApp(QObject):
         """
         checked = check_request(request, self.settings)
         secret = new_secret()
-        url = build_session_url(self.settings, checked, self.listener.callback_url(secret))
+        callback = (
+            self.relay.callback_url(secret)
+            if self.relay.active
+            else self.listener.callback_url(secret)
+        )
+        url = build_session_url(self.settings, checked, callback)
         launch = Launch(checked, url, secret)
         try:
             # Stored before the browser opens, so even the quickest callback finds it.
@@ -212,6 +232,7 @@ class TrayApp(QObject):
                 f"The session starts, but g2a-tray could not record it ({exc}), so you "
                 "will not be told when the customer joins.",
             )
+        self.relay.resubscribe()  # watch the new launch's topic
         self._refresh_sessions()
         opened = self._open(url)
         log.info("session launched for %r", checked.partner_object)
@@ -230,6 +251,15 @@ class TrayApp(QObject):
             self.notifications.notify(note)
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()
+
+    def _start_relay(self) -> None:
+        relay = self.settings.relay
+        token = load_token(relay.url) if relay.url else ""
+        keepalive = os.environ.get("G2A_TRAY_RELAY_KEEPALIVE_S")  # tests: a stalled stream
+        self.relay.start(relay, token, float(keepalive) if keepalive else None)
+
+    def _on_relay_state(self, state: RelayState) -> None:
+        self.tray.set_updates_state("" if state.kind == OFF else state.describe())
 
     def _refresh_sessions(self) -> None:
         recent = self.store.sessions(limit=10)
@@ -335,11 +365,21 @@ class TrayApp(QObject):
             str(self.paths.settings_file),
             test_callback=self.listener.test_url,
             autostart=Autostart(),
+            test_relay=self.relay.test,
+            relay_token_stored=bool(load_token(self.settings.relay.url)),
+            save_relay_token=self._save_relay_token,
         )
         self.listener.test_finished.connect(dialog.show_test_result)
+        self.relay.test_finished.connect(dialog.show_relay_test_result)
         dialog.setWindowIcon(app_icon())
         dialog.exec()
         self.listener.test_finished.disconnect(dialog.show_test_result)
+        self.relay.test_finished.disconnect(dialog.show_relay_test_result)
+
+    def _save_relay_token(self, relay_url: str, token: str) -> None:
+        """Into the system keyring (raises TokenStoreError); the relay restarts with it."""
+        save_token(relay_url, token)
+        self._relay_token_changed = True
 
     def _save_settings(self, settings: Settings) -> None:
         self.settings_store.save(settings)
@@ -351,6 +391,9 @@ class TrayApp(QObject):
             state = self.listener.start(settings.callback)
             if state.message:
                 self.notify_user("g2a-tray session updates", state.message)
+        if settings.relay != previous.relay or self._relay_token_changed:
+            self._relay_token_changed = False
+            self._start_relay()
         log.info("settings saved to %s", self.paths.settings_file)
 
     def _apply_shortcut(self, text: str) -> None:

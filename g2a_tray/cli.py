@@ -137,6 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--form", action="store_true", help="POST callbacks form-encoded, not JSON"
     )
+    simulate.add_argument(
+        "--relay",
+        action="store_true",
+        help="also run an ntfy stand-in (the relay), for relay mode: relay.url = its address",
+    )
+    simulate.add_argument(
+        "--relay-port", type=int, default=47891, metavar="PORT", help="its port (default 47891)"
+    )
+    simulate.add_argument(
+        "--relay-cache",
+        default=None,
+        metavar="FILE",
+        help="keep the relay's messages in this SQLite file, across restarts (ntfy's cache-file)",
+    )
 
     demo = verbs.add_parser(
         "demo",
@@ -153,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the customer joins and the session ends (default 5,20)",
     )
     demo.add_argument("--ticket", default="4711", help="the sample ticket id (default 4711)")
+    demo.add_argument(
+        "--relay",
+        action="store_true",
+        help="receive the updates through a relay (an ntfy stand-in), as relay mode does",
+    )
     return parser
 
 
@@ -190,7 +209,7 @@ def _dispatch(command: str, args: argparse.Namespace, paths: AppPaths) -> int:
     if command == "demo":
         from g2a_tray.demo import run_demo
 
-        return run_demo(args.auto, args.ticket)
+        return run_demo(args.auto, args.ticket, relay=args.relay)
     raise AssertionError(command)
 
 
@@ -348,12 +367,32 @@ def _simulate(args: argparse.Namespace) -> int:
         raise _ClientError(
             f"the simulator cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
+    relay = None
+    if args.relay:
+        from pathlib import Path
+
+        from g2a_tray.simulator.ntfy import NtfyStandIn
+
+        try:
+            relay = NtfyStandIn(
+                args.host,
+                args.relay_port,
+                cache_file=Path(args.relay_cache) if args.relay_cache else None,
+            ).start()
+        except OSError as exc:
+            server.server_close()
+            raise _ClientError(
+                f"the relay cannot listen on {args.host}:{args.relay_port}: {exc.strerror or exc}"
+            ) from None
     if not is_loopback_host(args.host):
         sys.stderr.write(
             f"g2a-tray: note: the simulator is reachable from other computers on {args.host}.\n"
         )
     print(f"GoToAssist simulator on {server.base_url}  (Ctrl+C stops it)")
     print(f'Use it from g2a-tray: service_url = "{server.service_url}"', flush=True)
+    if relay is not None:
+        print(f"ntfy stand-in (relay) on {relay.url}")
+        print(f'Use it from g2a-tray: [relay] url = "{relay.url}"', flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -361,6 +400,8 @@ def _simulate(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
         server.simulator.close()
+        if relay is not None:
+            relay.stop()
     return EXIT_OK
 
 
@@ -385,6 +426,7 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
         text = json.dumps([session_json(s) for s in sessions], indent=2, ensure_ascii=False)
         print(escape_unsafe_json(text))
         return EXIT_OK
+    print(_updates_line(paths))
     if not sessions:
         print("No sessions yet.")
         return EXIT_OK
@@ -406,6 +448,19 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
     return EXIT_OK
+
+
+def _updates_line(paths: AppPaths) -> str:
+    """Where session updates stand, as the running app sees them."""
+    from g2a_tray.core.instance_client import NotRunning, WrongOwner, send_request
+    from g2a_tray.core.ipc_protocol import ProtocolError, UnsafeRuntimeDir, socket_name
+
+    try:
+        answer = send_request(socket_name(paths.config_dir), {"cmd": "ping"}, timeout_s=3.0)
+    except (NotRunning, WrongOwner, TimeoutError, ProtocolError, UnsafeRuntimeDir):
+        return "Updates: g2a-tray is not running, so none are received now."
+    updates = answer.get("updates")
+    return f"Updates: {updates}" if isinstance(updates, str) else "Updates: unknown"
 
 
 def _send(name: str, message: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_demo(auto: tuple[float, float], ticket: str) -> int:
+def run_demo(auto: tuple[float, float], ticket: str, *, relay: bool = False) -> int:
     from g2a_tray.core.instance_client import NotRunning, is_running, send_request
 
     # Ctrl+C, and a polite kill, end the demo through the clean-up below (a demo started
@@ -50,6 +50,11 @@ def run_demo(auto: tuple[float, float], ticket: str) -> int:
     simulator = Simulator(auto=auto)
     server = SimulatorServer(simulator)
     server.start()
+    ntfy = None
+    if relay:
+        from g2a_tray.simulator.ntfy import NtfyStandIn
+
+        ntfy = NtfyStandIn().start()
     app: subprocess.Popen[bytes] | None = None
     config_dir = profile / "config" / "g2a-tray"
     name = socket_name(config_dir)
@@ -60,6 +65,7 @@ def run_demo(auto: tuple[float, float], ticket: str) -> int:
             f'service_url = "{server.service_url}"\n'
             f'partner_object_url_template = "{server.base_url}/tickets/{{partnerObject}}"\n'
             f"[callback]\nlisten_port = {_free_port()}\n"
+            + (f'[relay]\nurl = "{ntfy.url}"\n' if ntfy is not None else "")
         )
         env = child_env(
             {
@@ -91,8 +97,9 @@ def run_demo(auto: tuple[float, float], ticket: str) -> int:
         print(
             f"g2a-tray demo is running (profile {profile}).\n"
             f"  1. Press Enter in the form: ticket {ticket} opens a simulated session page.\n"
-            f"  2. {join_s:g} s later the customer joins; {end_s:g} s after that it ends.\n"
-            "  3. The session history opens. Quit g2a-tray from its tray menu, or press Ctrl+C\n"
+            f"  2. {join_s:g} s later the customer joins; {end_s:g} s after that it ends"
+            + (f" (updates through the relay {ntfy.url}).\n" if ntfy is not None else ".\n")
+            + "  3. The session history opens. Quit g2a-tray from its tray menu, or press Ctrl+C\n"
             "     here, to end the demo.",
             flush=True,
         )
@@ -108,5 +115,7 @@ def run_demo(auto: tuple[float, float], ticket: str) -> int:
             except (NotRunning, TimeoutError, ValueError, subprocess.TimeoutExpired):
                 app.kill()
         server.stop()
+        if ntfy is not None:
+            ntfy.stop()
         shutil.rmtree(profile, ignore_errors=True)
         print("g2a-tray demo finished; its temporary profile was removed.", flush=True)

@@ -38,6 +38,8 @@ class TrayController(QObject):
         self._icons = icons
         self._icon = QSystemTrayIcon(icons[IDLE], self)
         self._icon.setToolTip(IDLE_TOOLTIP)
+        self._session_lines: list[str] = []
+        self._updates = ""
         self._icon.activated.connect(self._on_activated)
         # The menu must outlive this call: some tray hosts keep only a pointer to it.
         self._menu = QMenu()
@@ -75,6 +77,17 @@ class TrayController(QObject):
         """Show the global shortcut beside "Start session…" (display only)."""
         self._start_action.setText("Start session…" + (f"\t{shortcut}" if shortcut else ""))
 
+    def set_updates_state(self, text: str) -> None:
+        """Where session updates stand (the relay's state), as a tooltip line; "" for none."""
+        self._updates = text
+        self._show_tooltip()
+
+    def _show_tooltip(self) -> None:
+        lines = self._session_lines or [IDLE_TOOLTIP]
+        if self._updates:
+            lines = [*lines, self._updates[:1].upper() + self._updates[1:]]
+        self._icon.setToolTip("\n".join(lines))
+
     def show_sessions(
         self, recent: list[SessionSummary], open_sessions: list[SessionSummary]
     ) -> None:
@@ -83,10 +96,10 @@ class TrayController(QObject):
         waiting = [s for s in open_sessions if s.status == "waiting"]
         state = ACTIVE if active else WAITING if waiting else IDLE
         self._icon.setIcon(self._icons[state])
-        lines = ["g2a-tray"]
-        lines += [f"Active: {ticket_label(s)}" for s in active]
+        lines = [f"Active: {ticket_label(s)}" for s in active]
         lines += [f"Waiting for customer: {ticket_label(s)}" for s in waiting]
-        self._icon.setToolTip("\n".join(lines) if len(lines) > 1 else IDLE_TOOLTIP)
+        self._session_lines = ["g2a-tray", *lines] if lines else []
+        self._show_tooltip()
         self._recent.clear()
         for s in recent:
             action = self._recent.addAction(f"{ticket_label(s)} — {status_label(s.status)}")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +34,8 @@ from g2a_tray.core.settings import (
     LAYOUT_IFRAME,
     CallbackSettings,
     NotificationSettings,
+    Problem,
+    RelaySettings,
     Settings,
     check_public_url,
     normalized,
@@ -40,6 +43,8 @@ from g2a_tray.core.settings import (
 from g2a_tray.qt.dialogs import warn
 from g2a_tray.ui.quick_form import ERROR_STYLE
 
+RELAY, LISTENER = "relay", "listener"
+TRY_OUT_RELAY = "https://ntfy.sh"
 HINT_STYLE = "color: palette(placeholder-text);"
 INVALID_STYLE = "border: 1px solid #c62828;"
 OK_STYLE = "background: #e8f5e9; border-left: 3px solid #2e7d32; padding: 4px 6px;"
@@ -75,11 +80,15 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         test_callback: Callable[[str], None] | None = None,
         autostart: Autostart | None = None,
+        test_relay: Callable[[], None] | None = None,
+        relay_token_stored: bool = False,
+        save_relay_token: Callable[[str, str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("g2a-tray settings")
         self.setObjectName("settingsDialog")
         self._save = save
+        self._save_relay_token = save_relay_token
         self._base = settings
 
         self.service_url = QLineEdit()
@@ -112,18 +121,94 @@ class SettingsDialog(QDialog):
         self.listen_port.setSpecialValueText("any free port")
         self.public_url = QLineEdit()
         self.public_url.setPlaceholderText("empty: http://<listen address>:<port>")
-        callbacks, form, callbacks_box = _group("Session status callbacks")
+        # Session updates: the local listener (with a public URL forwarded to it) or a relay.
+        callbacks = QGroupBox("Session updates (customer joined, session ended)")
+        updates_box = QVBoxLayout(callbacks)
+        self.updates_mode = QComboBox()
+        self.updates_mode.addItem("A relay (ntfy): no tunnel needed", RELAY)
+        self.updates_mode.addItem("This computer's listener, through a public URL", LISTENER)
+        mode_form = QFormLayout()
+        mode_form.addRow("Receive &updates through:", self.updates_mode)
+        updates_box.addLayout(mode_form)
+        self.updates_pages = QStackedWidget()
+        updates_box.addWidget(self.updates_pages)
+
+        relay_page = QWidget()
+        relay_box = QVBoxLayout(relay_page)
+        relay_box.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.relay_url = QLineEdit()
+        self.relay_url.setPlaceholderText("https://ntfy.example.com")
+        try_out = QPushButton("Try ntfy.sh")
+        try_out.setToolTip("Fill in the public ntfy.sh server, to try relay mode out")
+        try_out.clicked.connect(lambda: self.relay_url.setText(TRY_OUT_RELAY))
+        url_row = QHBoxLayout()
+        url_row.addWidget(self.relay_url, 1)
+        url_row.addWidget(try_out)
+        form.addRow("&Relay URL:", url_row)
+        self.topic_prefix = QLineEdit()
+        form.addRow("Topic &prefix:", self.topic_prefix)
+        self.relay_token = QLineEdit()
+        self.relay_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.relay_token.setPlaceholderText(
+            "a token is stored: type to replace it" if relay_token_stored else "optional"
+        )
+        self.forget_token = QPushButton("Forget")
+        self.forget_token.setToolTip("Remove the stored access token from the keyring")
+        self.forget_token.setEnabled(relay_token_stored)
+        self.forget_token.clicked.connect(self._forget_token)
+        self._forget_requested = False
+        token_row = QHBoxLayout()
+        token_row.addWidget(self.relay_token, 1)
+        token_row.addWidget(self.forget_token)
+        form.addRow("Access &token:", token_row)
+        relay_box.addLayout(form)
+        relay_box.addWidget(
+            _hint(
+                "GoToAssist posts each update to the relay; g2a-tray picks it up from there.<br>"
+                "<b>The relay server sees ticket ids, customer names and session times.</b><br>"
+                "ntfy.sh is for trying this out; a team should run its own ntfy server<br>"
+                "(README: <i>Session updates without a tunnel</i>). The token is kept in<br>"
+                "your system keyring, never in the settings file."
+            )
+        )
+        self._test_relay = test_relay
+        self.relay_test_button = QPushButton("Test re&lay")
+        self.relay_test_button.setToolTip(
+            "Post a test update to the relay as GoToAssist would and check that it comes back. "
+            "Uses the relay as it runs now: save first after changing it."
+        )
+        self.relay_test_button.clicked.connect(self._start_relay_test)
+        self.relay_test_button.setVisible(test_relay is not None)
+        self.relay_test_result = QLabel()
+        self.relay_test_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.relay_test_result.setWordWrap(True)
+        self.relay_test_result.hide()
+        relay_test_row = QHBoxLayout()
+        relay_test_row.addWidget(self.relay_test_button)
+        relay_test_row.addWidget(self.relay_test_result, 1)
+        relay_box.addLayout(relay_test_row)
+        self.updates_pages.addWidget(relay_page)
+
+        listener_page = QWidget()
+        callbacks_box = QVBoxLayout(listener_page)
+        callbacks_box.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Listen &address:", self.listen_host)
         form.addRow("Listen &port:", self.listen_port)
         form.addRow("P&ublic URL:", self.public_url)
+        callbacks_box.addLayout(form)
         callbacks_box.addWidget(
             _hint(
-                "GoToAssist tells g2a-tray when the customer joins and when the session<br>"
-                "ends by calling a URL. Its servers cannot reach this computer's own address:<br>"
-                "to get those updates, forward a public URL (a tunnel or a reverse proxy) to<br>"
-                "the listen address and port, and enter it above."
+                "GoToAssist's servers cannot reach this computer's own address: forward a<br>"
+                "public URL (a tunnel or a reverse proxy) to the listen address and port,<br>"
+                "and enter it above."
             )
         )
+        self.updates_pages.addWidget(listener_page)
+        self.updates_mode.currentIndexChanged.connect(self.updates_pages.setCurrentIndex)
 
         self._test_callback = test_callback
         self._autostart = autostart
@@ -187,6 +272,8 @@ class SettingsDialog(QDialog):
             "callback.listen_port": self.listen_port,
             "callback.public_url": self.public_url,
             "notifications.enabled": self.notifications,
+            "relay.url": self.relay_url,
+            "relay.topic_prefix": self.topic_prefix,
         }
         self._fill(settings)
 
@@ -202,6 +289,26 @@ class SettingsDialog(QDialog):
         self.test_result.setText("Sending a test update…")
         self.test_result.show()
         self._test_callback(public_url)
+
+    def _start_relay_test(self) -> None:
+        assert self._test_relay is not None
+        self.relay_test_button.setEnabled(False)
+        self.relay_test_result.setStyleSheet("")
+        self.relay_test_result.setText("Sending a test update through the relay…")
+        self.relay_test_result.show()
+        self._test_relay()
+
+    def show_relay_test_result(self, ok: bool, message: str) -> None:
+        self.relay_test_button.setEnabled(True)
+        self.relay_test_result.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.relay_test_result.setText(("✓ " if ok else "✗ ") + message)
+        self.relay_test_result.show()
+
+    def _forget_token(self) -> None:
+        self._forget_requested = True
+        self.relay_token.clear()
+        self.relay_token.setPlaceholderText("the stored token is removed when you save")
+        self.forget_token.setEnabled(False)
 
     def show_test_result(self, ok: bool, message: str) -> None:
         self.test_button.setEnabled(True)
@@ -221,6 +328,13 @@ class SettingsDialog(QDialog):
         self.listen_port.setValue(settings.callback.listen_port)
         self.public_url.setText(settings.callback.public_url)
         self.notifications.setChecked(settings.notifications.enabled)
+        relay_mode = bool(settings.relay.url)
+        self.updates_mode.setCurrentIndex(
+            self.updates_mode.findData(RELAY if relay_mode else LISTENER)
+        )
+        if relay_mode or not self.relay_url.text():
+            self.relay_url.setText(settings.relay.url)
+        self.topic_prefix.setText(settings.relay.topic_prefix)
 
     def edited(self) -> Settings:
         """The settings as shown, not yet checked."""
@@ -236,10 +350,20 @@ class SettingsDialog(QDialog):
                 public_url=self.public_url.text(),
             ),
             notifications=NotificationSettings(enabled=self.notifications.isChecked()),
+            relay=RelaySettings(
+                url=self.relay_url.text() if self.relay_mode else "",
+                topic_prefix=self.topic_prefix.text(),
+            ),
         )
+
+    @property
+    def relay_mode(self) -> bool:
+        return bool(self.updates_mode.currentData() == RELAY)
 
     def accept(self) -> None:
         settings, problems = normalized(self.edited())
+        if self.relay_mode and not settings.relay.url:
+            problems.append(Problem("relay.url", "enter the relay's address, or use the listener"))
         for widget in self._fields.values():
             widget.setStyleSheet("")
         if problems:
@@ -252,6 +376,13 @@ class SettingsDialog(QDialog):
             self._fields[problems[0].key].setFocus()
             return
         self.errors.hide()
+        token = self.relay_token.text().strip()
+        if self._save_relay_token is not None and (token or self._forget_requested):
+            try:
+                self._save_relay_token(settings.relay.url or self._base.relay.url, token)
+            except Exception as exc:  # TokenStoreError: no keyring; the message says why
+                warn(self, "Access token not saved", str(exc))
+                return
         try:
             self._save(settings)
         except OSError as exc:
@@ -287,6 +418,8 @@ _LABELS = {
     "callback.listen_port": "Listen port",
     "callback.public_url": "Public URL",
     "notifications.enabled": "Notifications",
+    "relay.url": "Relay URL",
+    "relay.topic_prefix": "Topic prefix",
 }
 
 
