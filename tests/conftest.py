@@ -59,3 +59,21 @@ def session_bus(tmp_path: Path) -> Iterator[SessionBus]:
         yield bus
     finally:
         bus.stop()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For tests that run ``cli.main``, which sets up the root logger's handlers for a
+    process: put the test run's own handlers back afterwards."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        if handler not in handlers:
+            handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)

@@ -160,6 +160,7 @@ def test_the_model_survives_values_it_cannot_show(qtbot: QtBot) -> None:
     assert model.data(QModelIndex()) is None
 
 
+@pytest.mark.usefixtures("restore_logging")
 def test_status_never_writes_a_control_character(
     profile: Profile, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -186,35 +187,27 @@ def test_status_never_writes_a_control_character(
     assert json.loads(raw_json)[0]["partnerObject"] == "47\x1b]0;pwned\x0711\u202e\u0085"
 
 
+@pytest.mark.usefixtures("restore_logging")
 def test_no_secret_reaches_the_log_from_any_logger(tmp_path: Path) -> None:
     log_file = tmp_path / "g2a-tray.log"
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        setup_logging(log_file)
-        store = SessionStore(tmp_path / "s.sqlite3")
-        server = CallbackServer(store, lambda _e: None)
-        server.start("127.0.0.1", 0)
-        launch = Launch(LaunchRequest("1"), "u")
-        store.record(launch)
-        url = f"{server.local_base_url}/callback/{launch.secret}"
-        with httpx.Client() as client:  # httpx logs every request URL at INFO
-            assert client.post(url, json={"status": "active"}).status_code == 200
-        logging.getLogger("anything").warning("posting to %s failed", url)
-        server.stop()
-        store.close()
-        for handler in root.handlers:
-            handler.flush()
-        text = log_file.read_text()
-        assert "HTTP Request: POST" in text and "/callback/…" in text
-        assert launch.secret not in text
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-            handler.close()
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
+    setup_logging(log_file)
+    store = SessionStore(tmp_path / "s.sqlite3")
+    server = CallbackServer(store, lambda _e: None)
+    server.start("127.0.0.1", 0)
+    launch = Launch(LaunchRequest("1"), "u")
+    store.record(launch)
+    url = f"{server.local_base_url}/callback/{launch.secret}"
+    with httpx.Client() as client:  # httpx logs every request URL at INFO
+        assert client.post(url, json={"status": "active"}).status_code == 200
+    logging.getLogger("anything").warning("posting to %s failed", url)
+    server.stop()
+    store.close()
+    for handler in root.handlers:
+        handler.flush()
+    text = log_file.read_text()
+    assert "HTTP Request: POST" in text and "/callback/…" in text
+    assert launch.secret not in text
 
 
 # -- the composition root: dialogs and quitting

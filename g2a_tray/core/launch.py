@@ -105,11 +105,16 @@ def build_session_url(settings: Settings, request: LaunchRequest, callback_url: 
 
 
 _SECRET_IN_URL = re.compile(r"(callback(?:/|%2F))[A-Za-z0-9_-]{16,}", re.IGNORECASE)
+# A relay topic is "<prefix><secret>" in a path or a comma-separated list of topics:
+# the last 43 characters (a 256-bit URL-safe secret) go, the prefix stays.
+_SECRET_IN_TOPIC = re.compile(
+    r"((?:/|,|%2F|%2C)[A-Za-z0-9_-]*?)[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])", re.IGNORECASE
+)
 
 
 def redact(url: str) -> str:
-    """The URL with any callback secret blanked out, for logs."""
-    return _SECRET_IN_URL.sub(r"\1…", url)
+    """The text with every callback secret and relay topic secret blanked out, for logs."""
+    return _SECRET_IN_TOPIC.sub(r"\1…", _SECRET_IN_URL.sub(r"\1…", url))
 
 
 def new_secret() -> str:
