@@ -41,7 +41,12 @@ from g2a_tray.core.callback_parser import (
     parse_status_body,
 )
 from g2a_tray.core.log_limit import RateLimitedLog
-from g2a_tray.core.session_store import RecordedEvent, SessionStore, StoreError
+from g2a_tray.core.session_store import (
+    MAX_RELAY_TOPICS,
+    RecordedEvent,
+    SessionStore,
+    StoreError,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -233,6 +238,11 @@ class RelaySubscriber:
     def _topics_now(self) -> tuple[list[str], str | None]:
         """The topics to watch and the ``since=`` to ask for."""
         awaiting = self.store.awaiting_updates()
+        if len(awaiting) >= MAX_RELAY_TOPICS:
+            self._ignored.log(
+                "relay: %d sessions wait for updates; only the newest are watched",
+                len(awaiting),
+            )
         topics = [topic_for(self.prefix, secret) for secret, _at in awaiting]
         with self._lock:
             topics += list(self._probes)
