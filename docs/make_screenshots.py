@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from g2a_tray.simulator.ntfy import NtfyStandIn  # noqa: E402
 from g2a_tray.simulator.server import SimulatorServer  # noqa: E402
 from g2a_tray.simulator.service import Simulator  # noqa: E402
 from tests.helpers import (  # noqa: E402
@@ -130,10 +131,12 @@ def main() -> None:
             port = sock.getsockname()[1]
         simulator = SimulatorServer(Simulator())
         simulator.start()
+        relay = NtfyStandIn().start()  # updates come through a relay, as README recommends
         profile.write_settings(
             f'service_url = "{simulator.service_url}"\n'
             f'partner_object_url_template = "{simulator.base_url}/tickets/{{partnerObject}}"\n'
             f"[callback]\nlisten_port = {port}\n"
+            f'[relay]\nurl = "{relay.url}"\n'
         )
         bus_address, bus_procs = start_bus_with_dunst(desk)
         env = desk.env(profile)
@@ -197,6 +200,7 @@ def main() -> None:
         finally:
             app.stop()
             simulator.stop()
+            relay.stop()
             for proc in bus_procs:
                 proc.terminate()
             desk.stop()

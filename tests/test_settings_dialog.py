@@ -204,3 +204,78 @@ def test_start_with_my_desktop_writes_and_removes_the_autostart_entry(
     again.start_with_desktop.setChecked(False)
     again.accept()
     assert not auto.path.exists()
+
+
+def test_relay_mode_saves_its_url_and_prefix_and_the_token_apart(
+    qtbot: QtBot, store: SettingsStore
+) -> None:
+    tokens: list[tuple[str, str]] = []
+    dialog = SettingsDialog(
+        Settings(), store.save, str(store.path), save_relay_token=lambda u, t: tokens.append((u, t))
+    )
+    qtbot.addWidget(dialog)
+    assert not dialog.relay_mode  # no relay URL yet: the listener is what runs
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    assert dialog.updates_pages.currentIndex() == 0
+    dialog.relay_url.setText("https://ntfy.example.com/")
+    dialog.topic_prefix.setText("team-a-")
+    dialog.relay_token.setText("tk_secret")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.accept()
+    saved = SettingsStore(store.path).load().settings
+    assert (saved.relay.url, saved.relay.topic_prefix) == ("https://ntfy.example.com", "team-a-")
+    assert tokens == [("https://ntfy.example.com", "tk_secret")]
+    assert "tk_secret" not in store.path.read_text()
+
+
+def test_relay_mode_needs_an_url_and_a_good_prefix(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = make(qtbot, store)
+    dialog.show()
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    dialog.relay_url.setText("")
+    dialog.topic_prefix.setText("no spaces please")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert "Relay URL: enter the relay's address" in dialog.errors.text()
+    assert "Topic prefix: use at most 20 letters" in dialog.errors.text()
+    dialog.relay_url.setText("http://ntfy.example.com")
+    dialog.accept()
+    assert "Relay URL: use https://" in dialog.errors.text()
+
+
+def test_a_keyring_that_cannot_store_the_token_keeps_the_dialog_open(
+    qtbot: QtBot, store: SettingsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from g2a_tray.core.token_store import TokenStoreError
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+
+    def no_keyring(_url: str, _token: str) -> None:
+        raise TokenStoreError("No system keyring is available (none), so …")
+
+    before = store.path.read_text()
+    dialog = SettingsDialog(Settings(), store.save, str(store.path), save_relay_token=no_keyring)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    dialog.relay_url.setText("https://ntfy.example.com")
+    dialog.relay_token.setText("tk")
+    dialog.accept()
+    assert dialog.isVisible() and shown and "No system keyring" in shown[0]
+    assert store.path.read_text() == before
+
+
+def test_test_relay_shows_what_came_back(qtbot: QtBot, store: SettingsStore) -> None:
+    asked: list[bool] = []
+    dialog = SettingsDialog(
+        Settings(), store.save, str(store.path), test_relay=lambda: asked.append(True)
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    qtbot.mouseClick(dialog.relay_test_button, Qt.MouseButton.LeftButton)
+    assert asked == [True] and not dialog.relay_test_button.isEnabled()
+    dialog.show_relay_test_result(True, "A test update went through x and back in 12 ms.")
+    assert dialog.relay_test_result.text().startswith("✓ A test update")
+    assert dialog.relay_test_button.isEnabled()

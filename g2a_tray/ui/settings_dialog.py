@@ -60,6 +60,13 @@ def _hint(text: str) -> QLabel:
     return label
 
 
+def _buddy(text: str, field: QWidget) -> QLabel:
+    """A row label whose &-mnemonic focuses ``field`` (a row of several widgets has none)."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
+
+
 def _group(title: str) -> tuple[QGroupBox, QFormLayout, QVBoxLayout]:
     """A titled box with a form; wrapped hints go below the form, where Qt sizes them right."""
     box = QGroupBox(title)
@@ -146,7 +153,7 @@ class SettingsDialog(QDialog):
         url_row = QHBoxLayout()
         url_row.addWidget(self.relay_url, 1)
         url_row.addWidget(try_out)
-        form.addRow("&Relay URL:", url_row)
+        form.addRow(_buddy("&Relay URL:", self.relay_url), url_row)
         self.topic_prefix = QLineEdit()
         form.addRow("Topic &prefix:", self.topic_prefix)
         self.relay_token = QLineEdit()
@@ -162,7 +169,7 @@ class SettingsDialog(QDialog):
         token_row = QHBoxLayout()
         token_row.addWidget(self.relay_token, 1)
         token_row.addWidget(self.forget_token)
-        form.addRow("Access &token:", token_row)
+        form.addRow(_buddy("Access &token:", self.relay_token), token_row)
         relay_box.addLayout(form)
         relay_box.addWidget(
             _hint(
