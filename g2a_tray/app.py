@@ -259,7 +259,11 @@ class TrayApp(QObject):
         self.relay.start(relay, token, float(keepalive) if keepalive else None)
 
     def _on_relay_state(self, state: RelayState) -> None:
-        self.tray.set_updates_state("" if state.kind == OFF else state.describe())
+        self.tray.set_updates_state(self._relay_state_text(state))
+
+    def _relay_state_text(self, state: RelayState | None = None) -> str:
+        state = state or self.relay.state
+        return "" if state.kind == OFF else state.describe()
 
     def _refresh_sessions(self) -> None:
         recent = self.store.sessions(limit=10)
@@ -368,13 +372,17 @@ class TrayApp(QObject):
             test_relay=self.relay.test,
             relay_token_stored=bool(load_token(self.settings.relay.url)),
             save_relay_token=self._save_relay_token,
+            relay_state=self._relay_state_text(),
         )
         self.listener.test_finished.connect(dialog.show_test_result)
         self.relay.test_finished.connect(dialog.show_relay_test_result)
+        show_state = lambda state: dialog.show_relay_state(self._relay_state_text(state))  # noqa: E731
+        self.relay.state_changed.connect(show_state)
         dialog.setWindowIcon(app_icon())
         dialog.exec()
         self.listener.test_finished.disconnect(dialog.show_test_result)
         self.relay.test_finished.disconnect(dialog.show_relay_test_result)
+        self.relay.state_changed.disconnect(show_state)
 
     def _save_relay_token(self, relay_url: str, token: str) -> None:
         """Into the system keyring (raises TokenStoreError); the relay restarts with it."""

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from g2a_tray.simulator.ntfy import Access, NtfyStandIn
 from tests.helpers import ROOT, AppProcess, Desktop, Profile, SessionBus, wait_for
 from tests.test_app_process import free_port
+from tests.test_e2e import type_into_form
 
 
 class Relay:
@@ -245,3 +247,21 @@ def test_a_relay_message_that_is_no_callback_is_ignored_and_logged(
     wait_for(lambda: len(session_bus.notifications()) == 1, 15, "Customer joined")
     assert "is not a status callback was ignored" in profile.log_file.read_text()
     assert app.ping()
+
+
+def test_a_session_from_the_quick_form_gets_its_updates_through_the_relay(
+    app: AppProcess, desktop: Desktop, profile: Profile, session_bus: SessionBus, relay: Relay
+) -> None:
+    wait_for(lambda: "connected" in updates_line(app), 10, "the relay state")
+    assert app.cli("new-session").returncode == 0
+    type_into_form(desktop, "4711")
+    wait_for(lambda: len(profile.opened_urls()) == 1, 10, "the browser hand-off")
+    [url] = profile.opened_urls()
+    assert f"sessionStatusCallbackUrl={quote(relay.url, safe='')}%2Fg2a-" in url
+    browser = httpx.Client(timeout=10, follow_redirects=True)
+    page = str(browser.get(url).url)
+    browser.post(f"{page}/join")
+    wait_for(lambda: len(session_bus.notifications()) == 1, 15, "Customer joined")
+    browser.post(f"{page}/end")
+    wait_for(lambda: len(session_bus.notifications()) == 2, 15, "Session ended")
+    assert [s for s, _ in summaries(session_bus)] == ["Customer joined", "Session ended"]

@@ -279,3 +279,13 @@ def test_test_relay_shows_what_came_back(qtbot: QtBot, store: SettingsStore) -> 
     dialog.show_relay_test_result(True, "A test update went through x and back in 12 ms.")
     assert dialog.relay_test_result.text().startswith("✓ A test update")
     assert dialog.relay_test_button.isEnabled()
+
+
+def test_the_relay_state_is_shown(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = SettingsDialog(
+        Settings(), store.save, str(store.path), relay_state="updates via x: connected"
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.relay_state.text() == "Now: updates via x: connected"
+    dialog.show_relay_state("updates via x: not reachable: <b>401</b>")
+    assert dialog.relay_state.textFormat() == Qt.TextFormat.PlainText

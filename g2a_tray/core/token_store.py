@@ -35,10 +35,10 @@ def load_token(relay_url: str) -> str:
         try:
             return keyring.get_password(SERVICE, relay_url) or ""
         except KeyringError as exc:
-            log.warning("relay token not read: %s", exc)
+            log.info("relay token not read: %s", exc)
             return ""
     except Exception as exc:  # a broken backend raises anything on import or use
-        log.warning("relay token not read: %s", exc)
+        log.info("relay token not read: %s", exc)
         return ""
 
 

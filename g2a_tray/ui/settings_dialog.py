@@ -90,6 +90,7 @@ class SettingsDialog(QDialog):
         test_relay: Callable[[], None] | None = None,
         relay_token_stored: bool = False,
         save_relay_token: Callable[[str, str], None] | None = None,
+        relay_state: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("g2a-tray settings")
@@ -171,6 +172,11 @@ class SettingsDialog(QDialog):
         token_row.addWidget(self.forget_token)
         form.addRow(_buddy("Access &token:", self.relay_token), token_row)
         relay_box.addLayout(form)
+        self.relay_state = QLabel()
+        self.relay_state.setTextFormat(Qt.TextFormat.PlainText)  # carries error text
+        self.relay_state.setWordWrap(True)
+        self.show_relay_state(relay_state)
+        relay_box.addWidget(self.relay_state)
         relay_box.addWidget(
             _hint(
                 "GoToAssist posts each update to the relay; g2a-tray picks it up from there.<br>"
@@ -310,6 +316,11 @@ class SettingsDialog(QDialog):
         self.relay_test_result.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
         self.relay_test_result.setText(("✓ " if ok else "✗ ") + message)
         self.relay_test_result.show()
+
+    def show_relay_state(self, text: str) -> None:
+        """Where updates stand now (the running relay), e.g. "updates via …: connected"."""
+        self.relay_state.setText(f"Now: {text}" if text else "")
+        self.relay_state.setVisible(bool(text))
 
     def _forget_token(self) -> None:
         self._forget_requested = True
