@@ -11,7 +11,6 @@ simulator's page with headless Chromium. Nobody edits these pictures by hand.
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -33,6 +32,7 @@ from tests.helpers import (  # noqa: E402
     Desktop,
     Profile,
     start_desktop,
+    start_dunst_bus,
     wait_for,
 )
 
@@ -65,21 +65,6 @@ def tray_icon(desk: Desktop) -> tuple[int, int, int, int] | None:
         return None
     w, h, x, y = (int(v) for v in match.groups())
     return x, y, w, h
-
-
-def start_bus_with_dunst(desk: Desktop) -> tuple[str, list[subprocess.Popen[str]]]:
-    """A private session bus with dunst, a real notification daemon, drawing on ``desk``."""
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert daemon.stdout is not None
-    address = daemon.stdout.readline().strip()
-    env = {**os.environ, "DISPLAY": desk.display, "DBUS_SESSION_BUS_ADDRESS": address}
-    dunst = subprocess.Popen(["dunst"], env=env, stderr=subprocess.DEVNULL, text=True)
-    time.sleep(1)  # dunst takes its bus name asynchronously
-    return address, [dunst, daemon]
 
 
 def shoot(desk: Desktop, name: str, crop: tuple[int, int, int, int]) -> None:
@@ -138,9 +123,9 @@ def main() -> None:
             f"[callback]\nlisten_port = {port}\n"
             f'[relay]\nurl = "{relay.url}"\n'
         )
-        bus_address, bus_procs = start_bus_with_dunst(desk)
+        bus = start_dunst_bus(desk.display, Path(tmp))
         env = desk.env(profile)
-        env["DBUS_SESSION_BUS_ADDRESS"] = bus_address
+        env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
         app = AppProcess(profile, env)
         try:
             app.start()
@@ -201,8 +186,7 @@ def main() -> None:
             app.stop()
             simulator.stop()
             relay.stop()
-            for proc in bus_procs:
-                proc.terminate()
+            bus.stop()
             desk.stop()
 
 

@@ -13,12 +13,17 @@ import os
 # Must happen before pytest-qt creates the QApplication.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import (
+    ROOT,
     Desktop,
     Profile,
     SessionBus,
@@ -77,3 +82,22 @@ def restore_logging() -> Iterator[None]:
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
+
+
+@pytest.fixture
+def simulator() -> Iterator[str]:
+    """``g2a-tray simulate`` as its own process; yields its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "g2a_tray", "simulate", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
+    assert match, (line, proc.stderr.read() if proc.poll() is not None else "")
+    yield match.group(1)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(10) == 0

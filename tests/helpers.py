@@ -338,3 +338,75 @@ def start_session_bus(workdir: Path) -> tuple[SessionBus | None, str]:
         bus.stop()
         return None, "the test notification server did not start"
     return bus, ""
+
+
+@dataclass
+class DunstBus:
+    """A private session bus with dunst (a real notification daemon) drawing on a display,
+    and dbus-monitor writing every ``Notify`` call to ``monitor_log``."""
+
+    address: str
+    env: dict[str, str]
+    monitor_log: Path
+    procs: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    def notify_calls(self) -> str:
+        return self.monitor_log.read_text()
+
+    def owns_notifications(self) -> bool:
+        out = subprocess.run(
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.Notifications",
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
+        return "boolean true" in out
+
+    def stop(self) -> None:
+        stop_processes(self.procs)
+
+
+def start_dunst_bus(display: str, workdir: Path) -> DunstBus:
+    """Start dbus-daemon, dbus-monitor and dunst; returns once dunst owns its bus name."""
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert daemon.stdout is not None
+    address = daemon.stdout.readline().strip()
+    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "DISPLAY": display}
+    bus = DunstBus(address, env, workdir / "notify-calls.txt", [daemon])
+    with bus.monitor_log.open("w") as out:  # line-buffered: read while it runs
+        bus.procs.append(
+            subprocess.Popen(
+                [
+                    "stdbuf",
+                    "-oL",
+                    "dbus-monitor",
+                    "--session",
+                    "interface='org.freedesktop.Notifications',member='Notify'",
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+        )
+    bus.procs.append(subprocess.Popen(["dunst"], env=env, stderr=subprocess.DEVNULL, text=True))
+    try:
+        wait_for(bus.owns_notifications, 20, "dunst to own org.freedesktop.Notifications")
+    except AssertionError:
+        bus.stop()
+        raise
+    return bus

@@ -22,25 +22,6 @@ from tests.test_app_process import FORM_TITLE, free_port, visible_windows
 
 
 @pytest.fixture
-def simulator() -> Iterator[str]:
-    """``g2a-tray simulate`` as its own process; yields its base URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "g2a_tray", "simulate", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
-    assert match, (line, proc.stderr.read() if proc.poll() is not None else "")
-    yield match.group(1)
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(10) == 0
-
-
-@pytest.fixture
 def app(
     desktop: Desktop, profile: Profile, session_bus: SessionBus, simulator: str
 ) -> Iterator[AppProcess]:

@@ -3,8 +3,6 @@ process; the fallbacks when there is no daemon."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from g2a_tray.core.notifications import Note
 from g2a_tray.qt.icons import app_icon
 from g2a_tray.qt.notifier import NotificationCenter
-from tests.helpers import Desktop, SessionBus, need_tool, stop_processes, wait_for
+from tests.helpers import Desktop, SessionBus, need_tool, start_dunst_bus, wait_for
 
 
 @pytest.fixture
@@ -109,67 +107,24 @@ def test_body_markup_is_escaped_for_a_real_daemon(
 ) -> None:
     """dunst advertises ``body-markup``: a ticket id or customer name with <, > or & is
     sent escaped, so it shows as typed instead of being read as markup."""
-    for tool in ("dbus-daemon", "dunst", "dbus-monitor"):
+    for tool in ("dbus-daemon", "dunst", "dbus-monitor", "stdbuf"):
         need_tool(tool)
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    procs: list[subprocess.Popen[str]] = [daemon]
+    bus = start_dunst_bus(desktop.display, tmp_path)
+    center = None
     try:
-        assert daemon.stdout is not None
-        address = daemon.stdout.readline().strip()
-        env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "DISPLAY": desktop.display}
-        monitor_log = tmp_path / "monitor.txt"
-        with monitor_log.open("w") as out:
-            procs.append(
-                subprocess.Popen(
-                    [
-                        "dbus-monitor",
-                        "--session",
-                        "interface='org.freedesktop.Notifications',member='Notify'",
-                    ],
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.DEVNULL,
-                    text=True,
-                )
-            )
-        procs.append(subprocess.Popen(["dunst"], env=env, stderr=subprocess.DEVNULL, text=True))
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
         center = NotificationCenter(QSystemTrayIcon(app_icon()), "g2a-tray")
         assert center._dbus is not None
-        procs_stop = center.close
-
-        def dunst_owns_the_name() -> bool:
-            out = subprocess.run(
-                [
-                    "dbus-send",
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.Notifications",
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=10,
-            ).stdout
-            return "boolean true" in out
-
-        wait_for(dunst_owns_the_name, 20, "dunst to own org.freedesktop.Notifications")
         with qtbot.waitSignal(center._dbus.ready, timeout=10000) as ready:
             center.start()
         assert ready.args == [True]
         assert center._dbus.supports_markup
         center.notify(Note("launch-1", "Customer joined", 'Ticket <b>4711</b> — "A & B" <i>', ""))
-        expected = 'string "Ticket &lt;b&gt;4711&lt;/b&gt; — "A &amp; B" &lt;i&gt;"'  # as dbus-monitor prints it
-        wait_for(lambda: expected in monitor_log.read_text(), 10, "the escaped Notify body")
-        assert 'string "Customer joined"' in monitor_log.read_text()  # the summary is never markup
+        # as dbus-monitor prints it
+        expected = 'string "Ticket &lt;b&gt;4711&lt;/b&gt; — "A &amp; B" &lt;i&gt;"'
+        wait_for(lambda: expected in bus.notify_calls(), 10, "the escaped Notify body")
+        assert 'string "Customer joined"' in bus.notify_calls()  # the summary is never markup
     finally:
-        if "procs_stop" in locals():
-            procs_stop()
-        stop_processes(procs)
+        if center is not None:
+            center.close()
+        bus.stop()

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -19,7 +16,7 @@ import httpx
 import pytest
 
 from g2a_tray.simulator.ntfy import Access, NtfyStandIn
-from tests.helpers import ROOT, AppProcess, Desktop, Profile, SessionBus, wait_for
+from tests.helpers import AppProcess, Desktop, Profile, SessionBus, wait_for
 from tests.test_app_process import free_port
 from tests.test_e2e import type_into_form
 
@@ -54,25 +51,6 @@ def relay(tmp_path: Path) -> Iterator[Relay]:
     server = Relay(tmp_path)
     yield server
     server.stop()
-
-
-@pytest.fixture
-def simulator() -> Iterator[str]:
-    """``g2a-tray simulate`` as its own process (it posts callbacks wherever it is told)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "g2a_tray", "simulate", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
-    assert match, (line, proc.stderr.read() if proc.poll() is not None else "")
-    yield match.group(1)
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(10) == 0
 
 
 def relay_app(

@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.helpers import ROOT, Profile, start_desktop, wait_for
+from tests.helpers import ROOT, Profile, start_desktop, start_dunst_bus, stop_processes, wait_for
 
 BARE_SERVER = r"""
 import sys
@@ -115,36 +115,9 @@ def main() -> None:  # noqa: PLR0912 (one script, read top to bottom)
         if desk is None:
             raise SystemExit(f"needs a real X session: {why}")
         try:
-            daemon = subprocess.Popen(
-                ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-            )
-            procs.append(daemon)
-            assert daemon.stdout is not None
-            address = daemon.stdout.readline().strip()
-            bus_env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "DISPLAY": desk.display}
-            monitor_log = tmp / "monitor.txt"
-            with monitor_log.open("w") as out:
-                procs.append(
-                    subprocess.Popen(
-                        [
-                            "stdbuf",
-                            "-oL",
-                            "dbus-monitor",
-                            "--session",
-                            "interface='org.freedesktop.Notifications',member='Notify'",
-                        ],
-                        env=bus_env,
-                        stdout=out,
-                        stderr=subprocess.DEVNULL,
-                        text=True,
-                    )
-                )
-            procs.append(
-                subprocess.Popen(["dunst"], env=bus_env, stderr=subprocess.DEVNULL, text=True)
-            )
+            bus = start_dunst_bus(desk.display, tmp)
+            procs.extend(bus.procs)
+            address, bus_env, monitor_log = bus.address, bus.env, bus.monitor_log
 
             bare = subprocess.Popen(
                 [sys.executable, "-c", BARE_SERVER], stdout=subprocess.PIPE, text=True
@@ -252,12 +225,7 @@ def main() -> None:  # noqa: PLR0912 (one script, read top to bottom)
                 capture_output=True,
             )
         finally:
-            for proc in reversed(procs):
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_processes(procs)
             desk.stop()
 
     print(
