@@ -13,14 +13,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from g2a_tray import __version__
-from g2a_tray.core.paths import AppPaths
+
+if TYPE_CHECKING:  # imported when used: --version and --help import nearly nothing
+    from g2a_tray.core.paths import AppPaths
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         "GoToAssist reported about them. Works whether or not the app runs.",
     )
     status.add_argument("--json", action="store_true", help="print a JSON array")
-    status.add_argument("--limit", type=int, default=None, metavar="N", help="at most N sessions")
+    status.add_argument(
+        "--limit", type=_positive, default=None, metavar="N", help="at most N sessions (N ≥ 1)"
+    )
 
     simulate = verbs.add_parser(
         "simulate",
@@ -177,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from g2a_tray.core.paths import AppPaths
+
     paths = AppPaths.default()
     command = args.command or "run"
     _setup_logging(command, paths, verbose=args.verbose)
@@ -185,6 +190,12 @@ def main(argv: list[str] | None = None) -> int:
     except _ClientError as exc:
         sys.stderr.write(f"g2a-tray: {exc}\n")
         return exc.code
+    except BrokenPipeError:
+        # "g2a-tray status --json | head": the reader has what it wanted. Point stdout at
+        # nothing so that the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _dispatch(command: str, args: argparse.Namespace, paths: AppPaths) -> int:
@@ -340,6 +351,16 @@ def _desktop_integration(*, remove: bool) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, not {value}")
+    return value
+
+
 def _auto_timing(text: str) -> tuple[float, float]:
     try:
         join_s, end_s = (float(part) for part in text.split(","))
@@ -414,18 +435,30 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
     from g2a_tray.core.session_store import SessionStore, StoreError
     from g2a_tray.core.text import escape_unsafe_json, printable
 
-    try:
-        store = SessionStore(paths.sessions_file)
+    try:  # no integrity scan of the whole file: a read-only look must not grow with it
+        store = SessionStore(paths.sessions_file, check=False)
     except (OSError, StoreError) as exc:
         raise _ClientError(f"cannot read the session history: {exc}") from None
     if store.problem:
         sys.stderr.write(f"g2a-tray: {store.problem}\n")
+    if as_json:
+        # Streamed: a history of years is printed a page at a time, in flat memory.
+        try:
+            found = store.iter_sessions() if limit is None else iter(store.sessions(limit))
+            sys.stdout.write("[")
+            separator = "\n"
+            for session in found:
+                item = json.dumps(session_json(session), indent=2, ensure_ascii=False)
+                # Only formatting newlines are raw ones (json.dumps escapes those in strings);
+                # str.splitlines-based indenting would also split at U+0085 or U+2028.
+                sys.stdout.write(separator + "  " + escape_unsafe_json(item).replace("\n", "\n  "))
+                separator = ",\n"
+            sys.stdout.write("\n]\n" if separator != "\n" else "]\n")
+        finally:
+            store.close()
+        return EXIT_OK
     sessions = store.sessions(limit=limit)
     store.close()
-    if as_json:
-        text = json.dumps([session_json(s) for s in sessions], indent=2, ensure_ascii=False)
-        print(escape_unsafe_json(text))
-        return EXIT_OK
     print(_updates_line(paths))
     if not sessions:
         print("No sessions yet.")
@@ -501,6 +534,8 @@ def _request(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> di
 
 def _spawn_app() -> None:
     """Start the tray app as its own process, detached from this terminal."""
+    import subprocess
+
     from g2a_tray.spawn import app_command, child_env, neutral_cwd
 
     cmd = app_command("run", "--background")

@@ -13,7 +13,7 @@ import logging.handlers
 import sys
 from pathlib import Path
 
-from g2a_tray.core.launch import redact
+from g2a_tray.core.redaction import redact
 
 MAX_LOG_BYTES = 1024 * 1024
 LOG_BACKUPS = 3

@@ -8,7 +8,6 @@ form, the ``start`` verb and (later) links all refuse the same things with the s
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -102,19 +101,6 @@ def build_session_url(settings: Settings, request: LaunchRequest, callback_url: 
     ]
     query = urlencode([(k, v) for k, v in params if v], quote_via=quote, safe="")
     return f"{settings.service_url.rstrip('/')}/session?{query}"
-
-
-_SECRET_IN_URL = re.compile(r"(callback(?:/|%2F))[A-Za-z0-9_-]{16,}", re.IGNORECASE)
-# A relay topic is "<prefix><secret>" in a path or a comma-separated list of topics:
-# the last 43 characters (a 256-bit URL-safe secret) go, the prefix stays.
-_SECRET_IN_TOPIC = re.compile(
-    r"((?:/|,|%2F|%2C)[A-Za-z0-9_-]*?)[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])", re.IGNORECASE
-)
-
-
-def redact(url: str) -> str:
-    """The text with every callback secret and relay topic secret blanked out, for logs."""
-    return _SECRET_IN_TOPIC.sub(r"\1…", _SECRET_IN_URL.sub(r"\1…", url))
 
 
 def new_secret() -> str:

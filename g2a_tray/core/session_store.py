@@ -85,6 +85,11 @@ MIGRATIONS: tuple[str, ...] = (
         received_at TEXT NOT NULL
     );
     """,
+    # 3: newest-first pages without a sort, however long the history
+    """
+    CREATE INDEX launches_newest_first ON launches (launched_at DESC, id DESC);
+    DROP INDEX launches_by_time;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -159,8 +164,12 @@ class StoreError(Exception):
 
 
 class SessionStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, check: bool = True) -> None:
+        """``check``: run SQLite's ``quick_check`` (a scan of the whole file) at open, so a
+        damaged history is found and moved aside at once; a quick read-only look (``status``)
+        skips it."""
         self.path = path
+        self.check = check
         self.problem: str | None = None
         self._lock = threading.RLock()
         self._db = self._open()
@@ -203,7 +212,7 @@ class SessionStore:
             db.execute(
                 "PRAGMA synchronous = NORMAL"
             )  # WAL + NORMAL: durable at checkpoint, never corrupt
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            if self.check and db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("integrity check failed")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -372,22 +381,55 @@ class SessionStore:
             return self._summary(self._db, launch_id)
 
     def sessions(self, limit: int | None = None) -> list[SessionSummary]:
-        """Launches newest first, with their derived status (two queries in all)."""
+        """Launches newest first, with their derived status; touches only the rows returned
+        (the launches by their time index, their events by the launch index)."""
+        if limit is None:
+            return list(self.iter_sessions())
         with self._lock:
             launches = self._db.execute(
                 f"SELECT {_LAUNCH_COLUMNS} FROM launches"
                 " ORDER BY launched_at DESC, id DESC LIMIT ?",
-                (-1 if limit is None else limit,),
+                (limit,),
             ).fetchall()
-            if not launches:
-                return []
-            oldest = min(row[0] for row in launches)
-            events: dict[int, list[tuple[object, ...]]] = {}
-            for row in self._db.execute(
-                f"SELECT launch_id, {_EVENT_COLUMNS} FROM events WHERE launch_id >= ? ORDER BY id",
-                (oldest,),
-            ):
-                events.setdefault(row[0], []).append(row[1:])
+            return self._with_events(launches)
+
+    def iter_sessions(self, batch: int = 500) -> Iterator[SessionSummary]:
+        """Every launch newest first, read ``batch`` at a time: memory stays flat however
+        long the history (``status --json``, CSV of everything)."""
+        after: tuple[str, int] | None = None
+        while True:
+            with self._lock:
+                if after is None:
+                    launches = self._db.execute(
+                        f"SELECT {_LAUNCH_COLUMNS} FROM launches"
+                        " ORDER BY launched_at DESC, id DESC LIMIT ?",
+                        (batch,),
+                    ).fetchall()
+                else:
+                    launches = self._db.execute(
+                        f"SELECT {_LAUNCH_COLUMNS} FROM launches"
+                        " WHERE (launched_at, id) < (?, ?)"
+                        " ORDER BY launched_at DESC, id DESC LIMIT ?",
+                        (*after, batch),
+                    ).fetchall()
+                summaries = self._with_events(launches)
+            yield from summaries
+            if len(launches) < batch:
+                return
+            after = (str(launches[-1][4]), int(launches[-1][0]))
+
+    def _with_events(self, launches: list[tuple[object, ...]]) -> list[SessionSummary]:
+        if not launches:
+            return []
+        ids = [row[0] for row in launches]
+        events: dict[object, list[tuple[object, ...]]] = {}
+        marks = ",".join("?" * len(ids))
+        for row in self._db.execute(
+            f"SELECT launch_id, {_EVENT_COLUMNS} FROM events WHERE launch_id IN ({marks})"
+            " ORDER BY launch_id, id",
+            ids,
+        ):
+            events.setdefault(row[0], []).append(row[1:])
         return [_fold(row, events.get(row[0], [])) for row in launches]
 
     def open_sessions(self, within: timedelta = OPEN_SESSION_WINDOW) -> list[SessionSummary]:

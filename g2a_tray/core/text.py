@@ -9,6 +9,7 @@ replaces them (:func:`printable`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Bidirectional embeddings, overrides and isolates, plus the implicit marks, which
@@ -46,6 +47,9 @@ def markup_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_UNSAFE_IN_JSON = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
 def escape_unsafe_json(text: str) -> str:
     r"""JSON text with every unsafe character written as a ``\uXXXX`` escape.
 
@@ -53,6 +57,4 @@ def escape_unsafe_json(text: str) -> str:
     JSON they can only stand inside strings, where the escape means the same character.
     (A raw newline is ``indent``'s formatting: inside strings json.dumps escapes it.)
     """
-    return "".join(
-        f"\\u{ord(ch):04x}" if ch != "\n" and is_unsafe_character(ch) else ch for ch in text
-    )
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -13,7 +13,7 @@ from typing import Protocol
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
-from g2a_tray.core.launch import redact
+from g2a_tray.core.redaction import redact
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from g2a_tray.core.launch import redact
+from g2a_tray.core.redaction import redact
 
 log = logging.getLogger(__name__)
 

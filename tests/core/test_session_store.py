@@ -47,7 +47,7 @@ def test_schema_wal_and_indexes(path: Path) -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     indexes = {row[1] for row in db.execute("SELECT * FROM sqlite_master WHERE type = 'index'")}
-    assert {"launches_by_time", "events_by_launch"} <= indexes
+    assert {"launches_newest_first", "events_by_launch"} <= indexes
 
 
 def test_event_fields_fill_in_and_duration_is_derived(path: Path) -> None:
@@ -238,3 +238,25 @@ def test_an_unwritable_folder_keeps_the_app_running(tmp_path: Path) -> None:
     assert store.problem is not None and "could not be opened" in store.problem
     lid = store.record(launch())
     assert store.summary(lid).status == "launched"
+
+
+def test_pages_of_history_use_indexes_and_cover_every_launch(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.sqlite3")
+    ids = [store.record(Launch(LaunchRequest(str(i)), "u")) for i in range(1203)]  # ties in time
+    for launch_id in ids[::3]:
+        store.record_event(launch_id, StatusEvent(session_id="S", status="active"))
+    every = list(store.iter_sessions(batch=100))
+    assert [s.launch_id for s in every] == sorted(ids, reverse=True)  # same second: newest id first
+    assert [s.launch_id for s in store.sessions(limit=5)] == [s.launch_id for s in every[:5]]
+    assert store.sessions() == every
+    assert every[-1].status == "active" and every[-2].status == "launched"
+    plans: list[str] = []
+    store._db.set_trace_callback(plans.append)
+    store.sessions(limit=10)
+    store._db.set_trace_callback(None)
+    for statement in plans:
+        plan = store._db.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+        for row in plan:  # an index walk that stops at the limit, never a table scan or a sort
+            detail = str(row[3])
+            assert "USING" in detail and "TEMP B-TREE" not in detail, (statement, plan)
+    store.close()
