@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -221,7 +222,7 @@ class SettingsDialog(QDialog):
             )
         )
         self.updates_pages.addWidget(listener_page)
-        self.updates_mode.currentIndexChanged.connect(self.updates_pages.setCurrentIndex)
+        self.updates_mode.currentIndexChanged.connect(self._show_updates_page)
 
         self._test_callback = test_callback
         self._autostart = autostart
@@ -316,11 +317,39 @@ class SettingsDialog(QDialog):
         self.relay_test_result.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
         self.relay_test_result.setText(("✓ " if ok else "✗ ") + message)
         self.relay_test_result.show()
+        self._fit_height()
+
+    def _show_updates_page(self, index: int) -> None:
+        # A stacked widget is as tall as its tallest page; size by the page shown only.
+        for page in range(self.updates_pages.count()):
+            vertical = QSizePolicy.Policy.Preferred if page == index else QSizePolicy.Policy.Ignored
+            widget = self.updates_pages.widget(page)
+            if widget is not None:
+                widget.setSizePolicy(QSizePolicy.Policy.Preferred, vertical)
+        self.updates_pages.setCurrentIndex(index)
+        self._fit_height()
 
     def show_relay_state(self, text: str) -> None:
         """Where updates stand now (the running relay), e.g. "updates via …: connected"."""
         self.relay_state.setText(f"Now: {text}" if text else "")
         self.relay_state.setVisible(bool(text))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show a wrapped message in full: Qt does not re-apply height-for-width
+        to a shown dialog, so rows would be squashed instead."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        width = self.width()
+        needed = (
+            layout.totalHeightForWidth(width)
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if needed > self.height():
+            self.resize(width, needed)
 
     def _forget_token(self) -> None:
         self._forget_requested = True
@@ -333,6 +362,7 @@ class SettingsDialog(QDialog):
         self.test_result.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
         self.test_result.setText(("✓ " if ok else "✗ ") + message)
         self.test_result.show()
+        self._fit_height()
 
     def _fill(self, settings: Settings) -> None:
         self.service_url.setText(settings.service_url)
@@ -350,6 +380,7 @@ class SettingsDialog(QDialog):
         self.updates_mode.setCurrentIndex(
             self.updates_mode.findData(RELAY if relay_mode else LISTENER)
         )
+        self._show_updates_page(self.updates_mode.currentIndex())
         if relay_mode or not self.relay_url.text():
             self.relay_url.setText(settings.relay.url)
         self.topic_prefix.setText(settings.relay.topic_prefix)
