@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pytestqt.qtbot import QtBot
 
 from g2a_tray.core import relay as relay_module
 from g2a_tray.core.launch import Launch, LaunchRequest
@@ -369,3 +370,27 @@ def test_the_first_subscription_asks_for_what_came_since_the_launch(
     h.sub.start()
     h.wait(lambda: len(h.events) == 1)
     assert relay_module.SINCE_SLACK.total_seconds() > 0
+
+
+def test_the_qt_adapter_tests_the_relay_and_reports_state(
+    qtbot: QtBot, tmp_path: Path, ntfy: NtfyStandIn
+) -> None:
+    from g2a_tray.core.settings import RelaySettings
+    from g2a_tray.qt.relay import RelayConnection
+
+    store = SessionStore(tmp_path / "s.sqlite3")
+    connection = RelayConnection(store)
+    with qtbot.waitSignal(connection.test_finished, timeout=5000) as nothing:
+        connection.test()
+    assert nothing.args[0] is False and "No relay is set" in nothing.args[1]
+    with qtbot.waitSignal(connection.state_changed, timeout=10000):
+        connection.start(RelaySettings(url=ntfy.url), token="", keepalive_s=0.5)
+    qtbot.waitUntil(lambda: connection.state.kind == CONNECTED, timeout=10000)
+    assert connection.callback_url("S" * 43) == f"{ntfy.url}/g2a-{'S' * 43}"
+    with qtbot.waitSignal(connection.test_finished, timeout=30000) as done:
+        connection.test()
+    assert done.args[0] is True, done.args
+    assert done.args[1].startswith("A test update went through") and done.args[1].endswith(".")
+    connection.stop()
+    assert connection.state.kind == "off"
+    store.close()
