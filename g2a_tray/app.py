@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from g2a_tray import APP_ID, APP_NAME, __version__
 from g2a_tray.core.desktop_integration import Autostart
@@ -66,11 +66,13 @@ class TrayApp(QObject):
         self.settings: Settings = loaded.settings
         self._startup_messages: list[tuple[str, str]] = []
         if (message := loaded.message()) is not None:
-            self._startup_messages.append(("g2a-tray settings", message))
+            self._startup_messages.append(("g2a-tray: a problem with your settings", message))
         self.store = SessionStore(paths.sessions_file)
         if self.store.problem:
             self._startup_messages.append(("g2a-tray session history", self.store.problem))
         self._relay_token_changed = False
+        self._link_notice: QMessageBox | None = None
+        self._links_refused = 0
         self._form: QuickForm | None = None
         self._history: HistoryWindow | None = None
         self._notices: list[QMessageBox] = []
@@ -201,9 +203,21 @@ class TrayApp(QObject):
         except (LinkError, LaunchError) as exc:
             log.warning("link refused: %s", exc)
             message = f"This link cannot start a session: {exc}"
-            self.notify_user("g2a-tray link", message)
+            self._tell_refused_link(message)
             return {"ok": False, "error": message}
         return {"ok": True, "url": launch.url, "opened": opened}
+
+    def _tell_refused_link(self, message: str) -> None:
+        """One box for refused links, however many a page fires: the count and the last."""
+        box = self._link_notice
+        if box is not None and box.isVisible():
+            self._links_refused += 1
+            box.setText(
+                f"{self._links_refused} links could not start a session.\n\nThe last: {message}"
+            )
+            return
+        self._links_refused = 1
+        self._link_notice = self.notify_user("g2a-tray link", message)
 
     # -- sessions
 
@@ -313,7 +327,7 @@ class TrayApp(QObject):
         form.activateWindow()
 
     @staticmethod
-    def _place_on_pointer_screen(form: QuickForm) -> None:
+    def _place_on_pointer_screen(form: QWidget) -> None:
         screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
         if screen is None:
             return
@@ -355,6 +369,7 @@ class TrayApp(QObject):
             self._history = HistoryWindow()
             self._history.setWindowIcon(app_icon())
             self._history.open_ticket.connect(self.open_ticket)
+            self._place_on_pointer_screen(self._history)  # not at 0,0 without a window manager
         self._history.set_sessions(self.store.sessions())
         self._history.show()
         self._history.raise_()
@@ -431,7 +446,7 @@ class TrayApp(QObject):
                 copyable=str(self.paths.log_dir),
             )
 
-    def notify_user(self, title: str, text: str, copyable: str | None = None) -> None:
+    def notify_user(self, title: str, text: str, copyable: str | None = None) -> QMessageBox:
         """A non-blocking message box: start-up problems and failures the user must see."""
         box = plain_box(QMessageBox.Icon.Warning, title, text)
         box.setWindowIcon(app_icon())
@@ -443,6 +458,7 @@ class TrayApp(QObject):
         box.finished.connect(lambda _result, b=box: self._notices.remove(b))
         self._notices.append(box)
         box.show()
+        return box
 
 
 def create_qapplication(argv: list[str]) -> QApplication:

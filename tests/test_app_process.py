@@ -185,7 +185,11 @@ def test_corrupt_settings_are_moved_aside_and_the_user_told(
     app.start()
     aside = list(profile.config_dir.glob("settings.toml.broken-*"))
     assert len(aside) == 1 and aside[0].read_text() == "layout = [unclosed\n"
-    wait_for(lambda: bool(visible_windows(desktop, "g2a-tray settings")), 10, "the message box")
+    wait_for(
+        lambda: bool(visible_windows(desktop, "a problem with your settings")),
+        10,
+        "the message box",
+    )
     assert f"moved to {aside[0]}" in profile.log_file.read_text()
 
 

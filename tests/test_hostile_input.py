@@ -276,3 +276,24 @@ def test_quit_ends_every_loop_whatever_is_open(qapp: QApplication, app: TrayApp)
     assert not any(
         isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()
     )
+
+
+def test_a_burst_of_refused_links_is_one_box(app: TrayApp) -> None:
+    before = len(app._notices)
+    for i in range(7):
+        assert app.open_link(f"g2a-tray://start?bad{i}=1")["ok"] is False
+    boxes = app._notices[before:]
+    assert len(boxes) == 1
+    assert boxes[0].text().startswith("7 links could not start a session.")
+    assert "bad6" in boxes[0].text()
+    boxes[0].close()
+
+
+def test_esc_closes_the_history_window(app: TrayApp, qtbot: QtBot) -> None:
+    app.show_history()
+    window = app._history
+    assert window is not None
+    qtbot.waitExposed(window)
+    assert window.pos().x() > 0 or window.pos().y() > 0  # placed on the screen, not at 0,0
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isVisible()

@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from g2a_tray import APP_ID, URL_SCHEME
+from g2a_tray.core.safe_files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -219,4 +220,33 @@ def remove_desktop_entry(data_home: Path | None = None) -> list[Path]:
         if icon.exists():
             icon.unlink()
             removed.append(icon)
+        mimeapps = forget_link_handler(entry.name)
+        if mimeapps is not None:
+            removed.append(mimeapps)
     return removed
+
+
+def forget_link_handler(entry_name: str, config_home: Path | None = None) -> Path | None:
+    """Take ``entry_name`` out of the user's ``mimeapps.list`` wherever it handles
+    ``g2a-tray://`` links (``xdg-mime default`` put it there); every other line stays.
+    Returns the file if it changed."""
+    config_home = config_home or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = config_home / "mimeapps.list"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    scheme = f"x-scheme-handler/{URL_SCHEME}="
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith(scheme):
+            lines.append(line)
+            continue
+        handlers = [h for h in line[len(scheme) :].split(";") if h and h != entry_name]
+        if handlers:  # a line that named only g2a-tray goes
+            lines.append(scheme + ";".join(handlers) + (";" if line.endswith(";") else ""))
+    changed = "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+    if changed == text:
+        return None
+    write_atomically(path, changed.encode("utf-8"))
+    return path

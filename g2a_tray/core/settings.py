@@ -254,7 +254,8 @@ def settings_from_mapping(data: dict[str, Any]) -> tuple[Settings, list[Problem]
             settings = settings.with_value(f.key, f.check(container[f.key[-1]]))
         except ValueError as exc:
             default = Settings().get(f.key)
-            problems.append(Problem(f.name, f"{exc}; using the default {default!r}"))
+            shown = repr(default) if default != "" else "(empty)"
+            problems.append(Problem(f.name, f"{exc}; using the default {shown}"))
     return settings, problems
 
 

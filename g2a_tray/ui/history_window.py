@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -182,6 +182,12 @@ class HistoryWindow(QWidget):
         layout.addLayout(buttons)
         self.resize(980, 420)  # every column, times with seconds, without a scroll bar
         self._update_buttons()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:  # as any other window a technician glances at
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def set_sessions(self, sessions: list[SessionSummary]) -> None:
         selected = self.selected()

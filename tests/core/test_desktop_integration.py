@@ -44,13 +44,21 @@ def test_exec_quoting_follows_the_spec() -> None:
     assert exec_line(['/a"b$c']) == '"/a\\"b\\$c"'
 
 
-def test_install_and_remove_the_desktop_entry(tmp_path: Path) -> None:
+def test_install_and_remove_the_desktop_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # xdg-mime writes there
     entry, icon = install_desktop_entry(tmp_path, ["/usr/local/bin/g2a-tray"])
     assert entry == tmp_path / "applications" / f"{APP_ID}.desktop"
     assert "Exec=/usr/local/bin/g2a-tray open %u" in entry.read_text()
     assert icon.read_text().startswith("<svg")
-    assert remove_desktop_entry(tmp_path) == [entry, icon]
+    removed = remove_desktop_entry(tmp_path)
+    assert removed[:2] == [entry, icon]
     assert not entry.exists() and not icon.exists()
+    mimeapps = tmp_path / "config" / "mimeapps.list"
+    if mimeapps.exists():  # xdg-mime (xdg-utils) registered the link handler: it is gone
+        assert removed[2:] == [mimeapps]
+        assert "g2a-tray" not in mimeapps.read_text()
 
 
 def test_remove_leaves_an_entry_it_did_not_make(tmp_path: Path) -> None:
@@ -100,3 +108,29 @@ def test_packaged_metainfo_names_the_same_id() -> None:
     text = (ROOT / "packaging" / "linux" / f"{APP_ID}.metainfo.xml").read_text()
     assert f"<id>{APP_ID}</id>" in text
     assert f'<launchable type="desktop-id">{APP_ID}.desktop</launchable>' in text
+
+
+def test_remove_takes_the_link_handler_out_of_mimeapps_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from g2a_tray.core.desktop_integration import forget_link_handler
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    mimeapps = tmp_path / "config" / "mimeapps.list"
+    mimeapps.parent.mkdir()
+    entry = "io.github.g2atray.G2aTray.desktop"
+    mimeapps.write_text(
+        "[Default Applications]\n"
+        f"x-scheme-handler/g2a-tray={entry}\n"
+        "text/html=firefox.desktop\n"
+        "[Added Associations]\n"
+        f"x-scheme-handler/g2a-tray=other.desktop;{entry};\n"
+    )
+    assert forget_link_handler(entry) == mimeapps
+    assert mimeapps.read_text() == (
+        "[Default Applications]\n"
+        "text/html=firefox.desktop\n"
+        "[Added Associations]\n"
+        "x-scheme-handler/g2a-tray=other.desktop;\n"
+    )
+    assert forget_link_handler(entry) is None  # nothing more to take out
