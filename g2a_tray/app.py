@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -56,6 +56,8 @@ REFRESH_COALESCE_MS = 100
 class TrayApp(QObject):
     """One running g2a-tray: settings, tray, form, launches, and the instance socket."""
 
+    store_problem = Signal(str)  # from the history check's thread, queued to this one
+
     def __init__(self, app: QApplication, paths: AppPaths, opener: Opener | None = None) -> None:
         super().__init__()
         self._qapp = app
@@ -67,7 +69,9 @@ class TrayApp(QObject):
         self._startup_messages: list[tuple[str, str]] = []
         if (message := loaded.message()) is not None:
             self._startup_messages.append(("g2a-tray: a problem with your settings", message))
-        self.store = SessionStore(paths.sessions_file)
+        # No integrity scan before the icon: it grows with the history (started below,
+        # on its own thread).
+        self.store = SessionStore(paths.sessions_file, check=False)
         if self.store.problem:
             self._startup_messages.append(("g2a-tray session history", self.store.problem))
         self._relay_token_changed = False
@@ -116,6 +120,10 @@ class TrayApp(QObject):
         if state.message:
             self._startup_messages.append(("g2a-tray session updates", state.message))
         self._start_relay()
+        self.store_problem.connect(
+            lambda message: self.notify_user("g2a-tray session history", message)
+        )
+        self.store.check_in_background(self.store_problem.emit)
         self._refresh_sessions()
         if not self.tray.start():
             self.show_form()

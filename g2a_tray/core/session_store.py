@@ -18,7 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -239,6 +239,36 @@ class SessionStore:
             if side.exists():
                 os.replace(side, Path(f"{target}{suffix}"))
         return target
+
+    def check_in_background(self, on_problem: Callable[[str], None]) -> threading.Thread | None:
+        """SQLite's ``quick_check`` (a scan of the whole file) on a thread of its own with a
+        read-only connection, so that start-up does not grow with the history. A file
+        SQLite cannot read at all is found (and moved aside) at open; this finds damage
+        inside it, and ``on_problem`` (called on that thread) gets plain words for the user.
+        """
+        if str(self.path) == ":memory:" or self.problem is not None:
+            return None
+
+        def run() -> None:
+            try:
+                db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+                try:
+                    result = str(db.execute("PRAGMA quick_check").fetchone()[0])
+                finally:
+                    db.close()
+            except sqlite3.Error as exc:
+                result = str(exc)
+            if result != "ok":
+                log.error("session database check: %s", result)
+                on_problem(
+                    f"Your session history at {self.path} is damaged ({result[:200]}). "
+                    "g2a-tray keeps using it, but some sessions may be missing or wrong. "
+                    "To start a new history, quit g2a-tray and move that file aside."
+                )
+
+        thread = threading.Thread(target=run, name="history-check", daemon=True)
+        thread.start()
+        return thread
 
     def close(self) -> None:
         with self._lock:

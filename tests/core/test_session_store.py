@@ -260,3 +260,36 @@ def test_pages_of_history_use_indexes_and_cover_every_launch(tmp_path: Path) -> 
             detail = str(row[3])
             assert "USING" in detail and "TEMP B-TREE" not in detail, (statement, plan)
     store.close()
+
+
+def test_damage_inside_the_file_is_found_in_the_background(path: Path) -> None:
+    store = SessionStore(path)
+    for i in range(3000):
+        store.record(Launch(LaunchRequest(str(i)), "u"))
+    store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(20 * page, 24 * page, 7):  # scribble over a few pages of the tables
+        data[offset] = 0xA5
+    path.write_bytes(bytes(data))
+    damaged = SessionStore(path, check=False)  # opens: the header and schema are fine
+    assert damaged.problem is None
+    told: list[str] = []
+    thread = damaged.check_in_background(told.append)
+    assert thread is not None
+    thread.join(30)
+    assert told and "is damaged" in told[0] and "move that file aside" in told[0]
+    assert list(path.parent.glob("*.broken-*")) == []  # in use: reported, not moved
+    damaged.close()
+
+
+def test_a_sound_file_passes_the_background_check(path: Path) -> None:
+    store = SessionStore(path, check=False)
+    store.record(Launch(LaunchRequest("1"), "u"))
+    told: list[str] = []
+    thread = store.check_in_background(told.append)
+    assert thread is not None
+    thread.join(30)
+    assert told == []
+    store.close()
