@@ -309,10 +309,8 @@ class SessionBus:
         stop_processes(self.procs)
 
 
-def start_session_bus(workdir: Path) -> tuple[SessionBus | None, str]:
-    """Start dbus-daemon and tests/notification_server.py; (None, reason) if impossible."""
-    if shutil.which("dbus-daemon") is None or shutil.which("dbus-send") is None:
-        return None, "dbus-daemon is not installed (bash .ci/setup installs it)"
+def start_dbus_daemon() -> tuple[subprocess.Popen[str], str]:
+    """A private session bus: the daemon and its address ("" if it did not start)."""
     daemon = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
         stdout=subprocess.PIPE,
@@ -320,7 +318,14 @@ def start_session_bus(workdir: Path) -> tuple[SessionBus | None, str]:
         text=True,
     )
     assert daemon.stdout is not None
-    address = daemon.stdout.readline().strip()
+    return daemon, daemon.stdout.readline().strip()
+
+
+def start_session_bus(workdir: Path) -> tuple[SessionBus | None, str]:
+    """Start dbus-daemon and tests/notification_server.py; (None, reason) if impossible."""
+    if shutil.which("dbus-daemon") is None or shutil.which("dbus-send") is None:
+        return None, "dbus-daemon is not installed (bash .ci/setup installs it)"
+    daemon, address = start_dbus_daemon()
     if not address:
         daemon.kill()
         return None, "dbus-daemon did not start"
@@ -377,14 +382,7 @@ class DunstBus:
 
 def start_dunst_bus(display: str, workdir: Path) -> DunstBus:
     """Start dbus-daemon, dbus-monitor and dunst; returns once dunst owns its bus name."""
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert daemon.stdout is not None
-    address = daemon.stdout.readline().strip()
+    daemon, address = start_dbus_daemon()
     env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "DISPLAY": display}
     bus = DunstBus(address, env, workdir / "notify-calls.txt", [daemon])
     with bus.monitor_log.open("w") as out:  # line-buffered: read while it runs
