@@ -52,3 +52,21 @@ def check_http_url(text: str, *, https_unless_loopback: bool = False) -> str:
     if https_unless_loopback and scheme != "https" and not is_loopback_host(host):
         raise ValueError("use https:// (plain http:// is only allowed for this computer)")
     return url
+
+
+def reachable_from_internet(url: str) -> bool:
+    """False for a URL only this computer can call (loopback, private or link-local
+    addresses, ``localhost``): GoToAssist's servers could not POST to it."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if is_loopback_host(host):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host and not host.endswith((".local", ".lan", ".internal"))
+    return address.is_global

@@ -18,6 +18,7 @@ from g2a_tray.core.callback_server import CallbackServer, ListenerError
 from g2a_tray.core.launch import new_secret
 from g2a_tray.core.session_store import SessionStore
 from g2a_tray.core.settings import CallbackSettings
+from g2a_tray.core.urls import reachable_from_internet
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,15 @@ class CallbackListener(QObject):
         except httpx.HTTPError as exc:
             self.test_finished.emit(False, f"Could not reach {shown}: {exc}")
             return
-        if server.has_arrived(probe):
+        if server.has_arrived(probe) and not reachable_from_internet(base):
+            # True here, but not what GoToAssist needs: say so, not "it works".
+            self.test_finished.emit(
+                False,
+                f"A test update sent to {shown} arrived, but that address works on this "
+                "computer only: GoToAssist's servers cannot reach it, so updates will not "
+                "arrive. Set a public URL forwarded to the listener, or use a relay.",
+            )
+        elif server.has_arrived(probe):
             self.test_finished.emit(True, f"It works: a test update sent to {shown} arrived.")
         else:
             self.test_finished.emit(

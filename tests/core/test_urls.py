@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from g2a_tray.core.urls import check_http_url, is_loopback_host
+from g2a_tray.core.urls import check_http_url, is_loopback_host, reachable_from_internet
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,21 @@ def test_https_unless_loopback() -> None:
         and is_loopback_host("LOCALHOST")
         and not is_loopback_host("example.com")
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "reachable"),
+    [
+        ("http://127.0.0.1:47801", False),
+        ("http://localhost:1", False),
+        ("http://[::1]:1", False),
+        ("http://192.168.1.5:47801", False),
+        ("http://10.0.0.1", False),
+        ("http://printer.local", False),
+        ("http://mybox", False),
+        ("https://relay.example.com/g2a", True),
+        ("https://8.8.8.8", True),
+    ],
+)
+def test_reachable_from_internet(url: str, reachable: bool) -> None:
+    assert reachable_from_internet(url) is reachable
