@@ -277,8 +277,14 @@ class TrayApp(QObject):
     def _start_relay(self) -> None:
         relay = self.settings.relay
         token = load_token(relay.url) if relay.url else ""
-        keepalive = os.environ.get("G2A_TRAY_RELAY_KEEPALIVE_S")  # tests: a stalled stream
-        self.relay.start(relay, token, float(keepalive) if keepalive else None)
+        keepalive: float | None = None
+        try:  # a test seam (docs/ARCHITECTURE.md): how soon a stalled stream is noticed
+            keepalive = float(os.environ.get("G2A_TRAY_RELAY_KEEPALIVE_S") or "nan")
+        except ValueError:
+            log.warning("G2A_TRAY_RELAY_KEEPALIVE_S is not a number; ignored")
+        if keepalive is not None and not keepalive > 0:
+            keepalive = None  # unset, NaN or not positive: ntfy's default
+        self.relay.start(relay, token, keepalive)
 
     def _on_relay_state(self, state: RelayState) -> None:
         self.tray.set_updates_state(self._relay_state_text(state))

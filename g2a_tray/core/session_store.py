@@ -251,7 +251,8 @@ class SessionStore:
 
         def run() -> None:
             try:
-                db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"  # %-encodes ?, # and %
+                db = sqlite3.connect(uri, uri=True, timeout=10)
                 try:
                     result = str(db.execute("PRAGMA quick_check").fetchone()[0])
                 finally:

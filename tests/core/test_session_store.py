@@ -293,3 +293,15 @@ def test_a_sound_file_passes_the_background_check(path: Path) -> None:
     thread.join(30)
     assert told == []
     store.close()
+
+
+def test_the_background_check_copes_with_odd_characters_in_the_path(tmp_path: Path) -> None:
+    odd = tmp_path / "a ?#%b" / "sessions.sqlite3"
+    store = SessionStore(odd, check=False)
+    store.record(Launch(LaunchRequest("1"), "u"))
+    told: list[str] = []
+    thread = store.check_in_background(told.append)
+    assert thread is not None
+    thread.join(30)
+    assert told == []
+    store.close()
