@@ -100,6 +100,15 @@ def start_session(app: AppProcess, ticket: str) -> tuple[httpx.Client, str, str]
     return browser, str(page.url), url
 
 
+def joined_session(app: AppProcess, bus: SessionBus) -> tuple[httpx.Client, str]:
+    """Once the relay is up: ticket 4711 started, its customer joined and announced."""
+    wait_for(lambda: "connected" in updates_line(app), 10, "the relay state")
+    browser, page, _ = start_session(app, "4711")
+    browser.post(f"{page}/join")
+    wait_for(lambda: len(bus.notifications()) == 1, 15, "Customer joined")
+    return browser, page
+
+
 def summaries(bus: SessionBus) -> list[tuple[str, str]]:
     return [(str(n["summary"]), str(n["body"])) for n in bus.notifications()]
 
@@ -140,10 +149,7 @@ def test_updates_through_the_relay_for_two_sessions(
 def test_a_relay_restart_mid_session_loses_nothing_and_repeats_nothing(
     app: AppProcess, session_bus: SessionBus, relay: Relay
 ) -> None:
-    wait_for(lambda: "connected" in updates_line(app), 10, "the relay state")
-    browser, page, _ = start_session(app, "4711")
-    browser.post(f"{page}/join")
-    wait_for(lambda: len(session_bus.notifications()) == 1, 15, "Customer joined")
+    browser, page = joined_session(app, session_bus)
     relay.stop()
     wait_for(lambda: "reconnecting since" in updates_line(app), 15, "the app to notice")
     # The relay is back; GoToAssist posts the end at once, while the app still waits out
@@ -160,10 +166,7 @@ def test_a_relay_restart_mid_session_loses_nothing_and_repeats_nothing(
 def test_an_app_restart_catches_up_with_what_came_meanwhile(
     app: AppProcess, session_bus: SessionBus, relay: Relay
 ) -> None:
-    wait_for(lambda: "connected" in updates_line(app), 10, "the relay state")
-    browser, page, _ = start_session(app, "4711")
-    browser.post(f"{page}/join")
-    wait_for(lambda: len(session_bus.notifications()) == 1, 15, "Customer joined")
+    browser, page = joined_session(app, session_bus)
     app.stop()  # the laptop sleeps, or the app is restarted
     browser.post(f"{page}/end")  # published to the relay while nobody listens
     assert relay.server is not None and relay.server.published == 2
