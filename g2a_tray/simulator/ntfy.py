@@ -259,6 +259,16 @@ class NtfyStandIn:
         return self._stopping
 
 
+def _control_event(kind: str, topics: list[str]) -> dict[str, Any]:
+    """An ``open`` or ``keepalive`` line of a JSON stream (docs: "Subscribe via API")."""
+    return {
+        "id": new_message_id(),
+        "time": int(time.time()),
+        "event": kind,
+        "topic": ",".join(topics),
+    }
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -273,16 +283,21 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("ntfy stand-in: " + format, *args)
 
-    def _error(self, status: int, message: str | None = None) -> None:
-        code, text = ERRORS.get(status, (status * 100, "error"))
-        body = json.dumps({"code": code, "http": status, "error": message or text}).encode()
+    def _json(self, status: int, payload: dict[str, Any]) -> None:
+        body = (json.dumps(payload) + "\n").encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
-        self.close_connection = True
+
+    def _error(self, status: int, message: str | None = None, code: int | None = None) -> None:
+        """ntfy's error object (``errors.go``): ``{"code", "http", "error"}``."""
+        known, text = ERRORS.get(status, (status * 100, "error"))
+        self.close_connection = True  # a body we did not read must not pass for a request
+        self._json(status, {"code": code or known, "http": status, "error": message or text})
 
     def _user(self) -> tuple[bool, str | None]:
         """(credentials ok, user); no Authorization header is the anonymous user."""
@@ -323,21 +338,10 @@ class _Handler(BaseHTTPRequestHandler):
             text = None
         if length > MESSAGE_LIMIT or text is None:
             # ntfy would keep it as an attachment; without an attachment cache it refuses.
-            code = {"code": 40014, "http": 400, "error": "invalid request: attachments not allowed"}
-            payload = json.dumps(code).encode()
-            self.send_response(400)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self._error(400, "invalid request: attachments not allowed", code=40014)
             return
         message = self.server.standin.publish(topic, text.strip() or "triggered")
-        payload = (json.dumps(message.event()) + "\n").encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self._json(200, message.event())
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -363,14 +367,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         try:
             if not poll:
-                self._chunk(
-                    {
-                        "id": new_message_id(),
-                        "time": int(time.time()),
-                        "event": "open",
-                        "topic": ",".join(topics),
-                    }
-                )
+                self._chunk(_control_event("open", topics))
             seen = standin.latest  # committed up to here; later ones come through _stream
             for message in standin.cache.since(topics, marker):
                 if message.seq <= seen:
@@ -392,14 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
                 seen = standin.latest
                 continue  # nothing reaches this subscriber any more
             if not news:
-                self._chunk(
-                    {
-                        "id": new_message_id(),
-                        "time": int(time.time()),
-                        "event": "keepalive",
-                        "topic": ",".join(topics),
-                    }
-                )
+                self._chunk(_control_event("keepalive", topics))
                 continue
             target = standin.latest
             for message in standin.cache.since(topics, "all"):
