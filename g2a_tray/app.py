@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
@@ -29,7 +31,14 @@ from g2a_tray.core.launch import (
 from g2a_tray.core.notifications import note_for
 from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.relay import OFF, RelayState
-from g2a_tray.core.session_store import RecordedEvent, SessionStore, StoreError
+from g2a_tray.core.session_status import SessionState, next_change, state_of
+from g2a_tray.core.session_store import (
+    HistoryQuery,
+    RecordedEvent,
+    SessionStore,
+    SessionSummary,
+    StoreError,
+)
 from g2a_tray.core.settings import Settings
 from g2a_tray.core.settings_store import SettingsStore
 from g2a_tray.core.token_store import load_token, save_token
@@ -89,6 +98,7 @@ class TrayApp(QObject):
         self.tray.log_folder_requested.connect(self.open_log_folder)
         self.tray.quit_requested.connect(self.quit)
         self.tray.availability_changed.connect(self._on_tray_availability)
+        self.tray.mark_ended_requested.connect(self.mark_ended)
 
         # Data flows one way: listener thread → store → queued signal → tray/notifications.
         self.listener = CallbackListener(self.store, self)
@@ -99,6 +109,11 @@ class TrayApp(QObject):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_COALESCE_MS)
         self._refresh_timer.timeout.connect(self._refresh_sessions)
+        # A session turns "no update since …" at a moment known in advance: one timer
+        # set for that moment, not a poll.
+        self._stale_timer = QTimer(self)
+        self._stale_timer.setSingleShot(True)
+        self._stale_timer.timeout.connect(self._refresh_sessions)
         # Updates through an ntfy relay take the same path as the listener's.
         self.relay = RelayConnection(self.store, self)
         self.relay.event_recorded.connect(self._on_event_recorded)
@@ -106,6 +121,7 @@ class TrayApp(QObject):
         self.notifications = NotificationCenter(self.tray.icon, APP_NAME, self)
         self.notifications.enabled = self.settings.notifications.enabled
         self.notifications.open_ticket.connect(self.open_ticket)
+        self.tray.icon_replaced.connect(self.notifications.set_tray)
 
         self.shortcut = GlobalShortcut(parent=self)
         self.shortcut.activated.connect(self.show_form)
@@ -293,11 +309,57 @@ class TrayApp(QObject):
         state = state or self.relay.state
         return "" if state.kind == OFF else state.describe()
 
+    def state_of(self, session: SessionSummary) -> SessionState:
+        """The one reading of a session every view shows (core/session_status.py)."""
+        return state_of(session, datetime.now(UTC), self.settings.sessions.stale_after)
+
     def _refresh_sessions(self) -> None:
-        recent = self.store.sessions(limit=10)
-        self.tray.show_sessions(recent, self.store.open_sessions())
+        now = datetime.now(UTC)
+        stale_after = self.settings.sessions.stale_after
+        try:
+            recent = self.store.sessions(limit=10)
+            open_sessions = self.store.open_sessions()
+        except StoreError as exc:
+            log.error("history not read: %s", exc)
+            return
+        self.tray.show_sessions(
+            [(s, state_of(s, now, stale_after)) for s in recent],
+            [(s, state_of(s, now, stale_after)) for s in open_sessions],
+        )
         if self._history is not None and self._history.isVisible():
-            self._history.set_sessions(self.store.sessions())
+            self._history.refresh()
+        moment = next_change(list(open_sessions), now, stale_after)
+        if moment is None:
+            self._stale_timer.stop()
+        else:  # +1 s: past the moment, whatever the timer's rounding
+            self._stale_timer.start(int((moment - now).total_seconds() * 1000) + 1000)
+
+    def mark_ended(self, launch_id: int) -> None:
+        """The technician says a session is over (its "ended" callback never came)."""
+        try:
+            self.store.mark_ended(launch_id)
+        except (StoreError, KeyError) as exc:
+            log.error("could not mark launch %s ended: %s", launch_id, exc)
+            self.notify_user("g2a-tray session history", f"Could not mark it ended: {exc}")
+            return
+        log.info("launch %s marked ended by the user", launch_id)
+        self.relay.resubscribe()  # one topic less to watch
+        self._refresh_sessions()
+
+    def export_history(self, path: str, query: HistoryQuery) -> bool:
+        """The CSV of every session ``query`` selects (the history window's filter)."""
+        from g2a_tray.core.history_export import export_csv
+
+        try:
+            count = export_csv(
+                Path(path), self.store.iter_sessions(query), self.settings.sessions.stale_after
+            )
+        except (OSError, ValueError, StoreError) as exc:  # ValueError: a NUL in the name
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.notify_user("Export failed", f"Could not write {path}: {reason}.")
+            return False
+        log.info("exported %d sessions to CSV", count)
+        return True
 
     def open_ticket(self, url: str) -> None:
         """Open a ticket URL from history or a notification, after checking it again."""
@@ -380,11 +442,13 @@ class TrayApp(QObject):
         if self._history is None:
             from g2a_tray.ui.history_window import HistoryWindow
 
-            self._history = HistoryWindow()
+            self._history = HistoryWindow(self.store.page, self.state_of)
             self._history.setWindowIcon(app_icon())
             self._history.open_ticket.connect(self.open_ticket)
+            self._history.mark_ended.connect(self.mark_ended)
+            self._history.export_requested.connect(self.export_history)
             self._place_on_pointer_screen(self._history)  # not at 0,0 without a window manager
-        self._history.set_sessions(self.store.sessions())
+        self._history.refresh()
         self._history.show()
         self._history.raise_()
         self._history.activateWindow()

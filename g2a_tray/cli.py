@@ -428,11 +428,13 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
     import json
+    from datetime import UTC, datetime
 
     from g2a_tray.core.history_export import as_json as session_json
     from g2a_tray.core.history_export import local_time
-    from g2a_tray.core.notifications import STATUS_LABELS
+    from g2a_tray.core.session_status import state_of
     from g2a_tray.core.session_store import SessionStore, StoreError
+    from g2a_tray.core.settings_store import peek_settings
     from g2a_tray.core.text import escape_unsafe_json, printable
 
     try:  # no integrity scan of the whole file: a read-only look must not grow with it
@@ -441,6 +443,8 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
         raise _ClientError(f"cannot read the session history: {exc}") from None
     if store.problem:
         sys.stderr.write(f"g2a-tray: {store.problem}\n")
+    stale_after = peek_settings(paths.settings_file).sessions.stale_after
+    now = datetime.now(UTC)
     if as_json:
         # Streamed: a history of years is printed a page at a time, in flat memory.
         try:
@@ -448,7 +452,8 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
             sys.stdout.write("[")
             separator = "\n"
             for session in found:
-                item = json.dumps(session_json(session), indent=2, ensure_ascii=False)
+                state = state_of(session, now, stale_after)
+                item = json.dumps(session_json(session, state), indent=2, ensure_ascii=False)
                 # Only formatting newlines are raw ones (json.dumps escapes those in strings);
                 # str.splitlines-based indenting would also split at U+0085 or U+2028.
                 sys.stdout.write(separator + "  " + escape_unsafe_json(item).replace("\n", "\n  "))
@@ -467,7 +472,7 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
         (
             local_time(s.launched_at),
             s.partner_object or "-",
-            s.status if s.status in STATUS_LABELS else "unknown",
+            state_of(s, now, stale_after).words,
             s.customer_name,
             s.session_id,
         )

@@ -243,7 +243,7 @@ def test_callbacks_notify_and_persist_across_a_restart(
         assert texts == [
             ("Customer joined", "Ticket 4711 — Jane Doe"),
             ("Session abandoned", "Ticket 4712"),
-            ("Session ended", "Ticket 4711 after 4 min 12 s"),
+            ("Session ended", "Ticket 4711 — lasted 4 min 12 s"),
         ]
         # "Open ticket" on the first notification opens that ticket, not the other one.
         session_bus.invoke(int(session_bus.notifications()[0]["id"]), "open-ticket")  # type: ignore[call-overload]

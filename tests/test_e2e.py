@@ -72,7 +72,9 @@ def test_a_session_from_the_form_to_the_history(
     wait_for(lambda: len(session_bus.notifications()) == 2, 10, "Session ended")
     summaries = [(n["summary"], str(n["body"])) for n in session_bus.notifications()]
     assert summaries[0] == ("Customer joined", "Ticket 4711 — Jane Doe")
-    assert summaries[1][0] == "Session ended" and summaries[1][1].startswith("Ticket 4711 after ")
+    assert summaries[1][0] == "Session ended" and summaries[1][1].startswith(
+        "Ticket 4711 — lasted "
+    )
     deliveries = browser.get(launcher).text
     assert deliveries.count("200 OK") == 2  # both callbacks arrived and were accepted
 

@@ -21,11 +21,11 @@ from pytestqt.qtbot import QtBot
 from g2a_tray import cli
 from g2a_tray.app import TrayApp
 from g2a_tray.core.callback_server import CallbackServer
-from g2a_tray.core.history_export import as_json, summary_text, write_csv
+from g2a_tray.core.history_export import as_json, export_csv, summary_text, write_csv
 from g2a_tray.core.launch import Launch, LaunchError, LaunchRequest, check_request
-from g2a_tray.core.notifications import status_label
 from g2a_tray.core.paths import AppPaths
-from g2a_tray.core.session_store import SessionStore, SessionSummary
+from g2a_tray.core.session_status import state_of
+from g2a_tray.core.session_store import HistoryQuery, SessionStore, SessionSummary
 from g2a_tray.core.settings import Settings
 from g2a_tray.logging_setup import setup_logging
 from g2a_tray.ui.history_window import HistoryWindow
@@ -78,7 +78,7 @@ def test_unknown_statuses_read_unknown_and_never_hide_a_known_one(tmp_path: Path
     store.record_event(launch_id, StatusEvent(session_id="S", status="<b>zzz</b>"))
     summary = store.summary(launch_id)
     assert summary.status == "<b>zzz</b>"  # kept raw for status --json
-    assert status_label(summary.status) == "unknown"
+    assert state_of(summary, datetime.now(UTC)).words == "unknown status"
     store.record_event(launch_id, StatusEvent(session_id="S", status="active"))
     store.record_event(launch_id, StatusEvent(session_id="S", status="weird-later"))
     assert store.summary(launch_id).status == "active"
@@ -115,20 +115,21 @@ def test_edge_dates_reach_every_view_without_breaking_it(
     store, _ids = edge_store
     sessions = store.sessions()
     assert len(sessions) == len(EDGE_BODIES)
-    window = HistoryWindow()
+    window = HistoryWindow(store.page, lambda s: state_of(s, datetime.now(UTC)))
     qtbot.addWidget(window)
-    window.set_sessions(sessions)
+    window.refresh()
     window.show()
     qtbot.waitExposed(window)
     window.grab()  # paints every visible cell
     model = window.model
     for row in range(model.rowCount()):
         for column in range(model.columnCount()):
-            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
                 model.data(model.index(row, column), role)
-    for column in range(model.columnCount()):  # sorting compares every key
+    for column in range(model.columnCount()):  # SQL sorts by every column's key
         window.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
-    assert window.export_to(str(tmp_path / "out.csv"))
+        assert len(window.visible_sessions()) == len(EDGE_BODIES)
+    assert export_csv(tmp_path / "out.csv", store.iter_sessions()) == len(EDGE_BODIES)
     assert len((tmp_path / "out.csv").read_text().splitlines()) == 1 + len(EDGE_BODIES)
     for s in sessions:
         summary_text(s)
@@ -139,8 +140,6 @@ def test_edge_dates_reach_every_view_without_breaking_it(
 
 def test_the_model_survives_values_it_cannot_show(qtbot: QtBot) -> None:
     """Whatever a row holds, data() answers and never raises into Qt."""
-    window = HistoryWindow()
-    qtbot.addWidget(window)
     broken = SessionSummary(
         launch_id=1,
         partner_object="x",
@@ -150,12 +149,17 @@ def test_the_model_survives_values_it_cannot_show(qtbot: QtBot) -> None:
         ended_at=datetime.max.replace(tzinfo=UTC),
         customer_joined_at=datetime.min.replace(tzinfo=UTC),
     )
-    window.set_sessions([broken])
+    window = HistoryWindow(
+        lambda _q, offset, _n: [broken] if offset == 0 else [],
+        lambda s: state_of(s, datetime.now(UTC)),
+    )
+    qtbot.addWidget(window)
+    window.refresh()
     window.show()
     window.grab()
     model = window.model
     for column in range(model.columnCount()):
-        for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
+        for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             model.data(model.index(0, column), role)
     assert model.data(QModelIndex()) is None
 
@@ -297,3 +301,21 @@ def test_esc_closes_the_history_window(app: TrayApp, qtbot: QtBot) -> None:
     assert window.pos().x() > 0 or window.pos().y() > 0  # placed on the screen, not at 0,0
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.isVisible()
+
+
+def test_export_writes_what_the_filter_selects_and_keeps_an_old_file_on_failure(
+    app: TrayApp, tmp_path: Path
+) -> None:
+    for ticket in ("4711", "4712", "99"):
+        app.store.record(Launch(LaunchRequest(ticket), "u"))
+    target = tmp_path / "out.csv"
+    assert app.export_history(str(target), HistoryQuery(text="47"))
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert sorted(r["partner_object"] for r in rows) == ["4711", "4712"]
+    assert {r["state"] for r in rows} == {"waiting for the customer"}
+    before = target.read_bytes()
+    assert not app.export_history(str(tmp_path / "no-such-folder" / "x" / "\0"), HistoryQuery())
+    box = app._notices[-1]
+    assert box.windowTitle() == "Export failed" and "Could not write" in box.text()
+    box.close()
+    assert target.read_bytes() == before

@@ -65,7 +65,7 @@ def test_a_launchs_later_note_replaces_its_earlier_one(
 ) -> None:
     center.notify(Note("launch-7", "Customer joined", "Ticket 7", ""))
     wait_for(lambda: len(session_bus.notifications()) == 1, 10, "the first Notify")
-    center.notify(Note("launch-7", "Session ended", "Ticket 7 after 5 min 0 s", ""))
+    center.notify(Note("launch-7", "Session ended", "Ticket 7 — lasted 5 min 0 s", ""))
     center.notify(Note("launch-8", "Customer joined", "Ticket 8", ""))
     wait_for(lambda: len(session_bus.notifications()) == 3, 10, "three Notify calls")
     first, ended, other = session_bus.notifications()

@@ -3,7 +3,7 @@ ticket opening, in-process."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,10 @@ from g2a_tray.app import TrayApp
 from g2a_tray.core.callback_parser import StatusEvent
 from g2a_tray.core.launch import Launch, LaunchRequest
 from g2a_tray.core.paths import AppPaths
-from g2a_tray.core.session_store import SessionStore
+from g2a_tray.core.session_status import Phase, state_of
+from g2a_tray.core.session_store import SessionStore, SessionSummary
 from g2a_tray.qt.icons import tray_icons
-from g2a_tray.qt.tray import TrayController
+from g2a_tray.qt.tray import Row, TrayController
 from tests.helpers import Profile
 
 
@@ -32,28 +33,61 @@ def sessions(tmp_path: Path, statuses: list[str]) -> SessionStore:
     return store
 
 
+def rows(found: list[SessionSummary], now: datetime | None = None) -> list[Row]:
+    return [(s, state_of(s, now or datetime.now(UTC))) for s in found]
+
+
+def show(tray: TrayController, store: SessionStore, now: datetime | None = None) -> None:
+    tray.show_sessions(rows(store.sessions(10), now), rows(store.open_sessions(), now))
+
+
 def test_badge_tooltip_and_recent_menu(qtbot: QtBot, tmp_path: Path) -> None:
     tray = TrayController(tray_icons())
     store = sessions(tmp_path, ["waiting", "active", "complete"])
-    tray.show_sessions(store.sessions(10), store.open_sessions())
+    show(tray, store)
     tooltip = tray.icon.toolTip()
-    assert "Active: Ticket 4701" in tooltip and "Waiting for customer: Ticket 4700" in tooltip
+    assert "Customer connected: Ticket 4701" in tooltip
+    assert "Waiting for the customer: Ticket 4700" in tooltip
     recent = tray._recent.actions()
     assert [a.text() for a in recent] == [
         "Ticket 4702 — ended",
         "Ticket 4701 — customer connected",
-        "Ticket 4700 — waiting for customer",
+        "Ticket 4700 — waiting for the customer",
     ]
-    assert [a.isEnabled() for a in recent] == [True, False, True]  # no URL, nothing to open
     with qtbot.waitSignal(tray.ticket_requested) as opened:
         recent[0].trigger()
     assert opened.args == ["https://h.example/2"]
+    # A session not ended has a submenu: its ticket (when it has one) and "Mark as ended".
+    connected, waiting = recent[1].menu(), recent[2].menu()
+    assert [a.text() for a in connected.actions()] == ["Mark as ended"]  # no URL
+    assert [a.text() for a in waiting.actions()] == ["Open ticket", "Mark as ended"]
+    with qtbot.waitSignal(tray.mark_ended_requested) as marked:
+        connected.actions()[0].trigger()
+    assert marked.args == [store.sessions(10)[1].launch_id]
+
+
+def test_a_launch_with_no_update_waits_and_then_goes_stale(tmp_path: Path) -> None:
+    tray = TrayController(tray_icons())
+    store = sessions(tmp_path, [""])  # launched, no callback at all
+    show(tray, store)
+    assert "Waiting for the customer: Ticket 4700" in tray.icon.toolTip()
+    assert tray._badge == Phase.WAITING
+    show(tray, store, now=datetime.now(UTC) + timedelta(hours=3))  # default: 2 h
+    [stale] = tray._recent.actions()
+    assert stale.text().startswith("Ticket 4700 — no update since ")
+    assert tray._badge == "idle"  # nothing to wait for any more
+    assert "No update since" in tray.icon.toolTip()
+    assert tray.icon.icon().cacheKey() == tray._icons["idle"].cacheKey()
+    store.mark_ended(store.sessions(1)[0].launch_id)
+    show(tray, store)
+    assert [a.text() for a in tray._recent.actions()] == ["Ticket 4700 — ended (marked by you)"]
+    assert tray.icon.toolTip() == "g2a-tray: start a GoToAssist session"
 
 
 def test_idle_tray_says_how_to_start(tmp_path: Path) -> None:
     tray = TrayController(tray_icons())
     store = sessions(tmp_path, ["complete"])
-    tray.show_sessions(store.sessions(10), store.open_sessions())
+    show(tray, store)
     assert tray.icon.toolTip() == "g2a-tray: start a GoToAssist session"
     tray.show_sessions([], [])
     assert not tray._recent.isEnabled()
@@ -64,7 +98,7 @@ def test_the_badge_follows_the_state(tmp_path: Path) -> None:
     keys = []
     for statuses in (["waiting"], ["active"], ["complete"]):
         store = sessions(tmp_path / statuses[0], statuses)
-        tray.show_sessions(store.sessions(10), store.open_sessions())
+        show(tray, store)
         keys.append(tray.icon.icon().cacheKey())
     assert len(set(keys)) == 3  # amber, green, plain
 

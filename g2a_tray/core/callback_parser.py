@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from g2a_tray.core.session_status import KNOWN_STATUSES
+
 MAX_TEXT = 512
 MAX_FORM_FIELDS = 100
 # Session times outside this window are not believed: they are kept in the raw body but
@@ -24,18 +26,6 @@ MAX_FORM_FIELDS = 100
 EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
 MAX_TIME_TEXT = 64
-
-# Documented statuses, exact case (the docs). ``active`` = the customer joined;
-# ``complete`` and ``abandoned`` end a session.
-NOT_STARTED, WAITING, ACTIVE, COMPLETE, ABANDONED = (
-    "notStarted",
-    "waiting",
-    "active",
-    "complete",
-    "abandoned",
-)
-KNOWN_STATUSES = (NOT_STARTED, WAITING, ACTIVE, COMPLETE, ABANDONED)
-TERMINAL_STATUSES = (COMPLETE, ABANDONED)
 
 # Body field → StatusEvent attribute. The one place the wire names live.
 FIELD_MAP = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from g2a_tray.core.callback_parser import ABANDONED, ACTIVE, COMPLETE
+from g2a_tray.core.session_status import ABANDONED, ACTIVE, COMPLETE
 from g2a_tray.core.session_store import RecordedEvent, SessionSummary
 
 
@@ -36,23 +36,6 @@ def format_duration(duration: timedelta) -> str:
     return f"{secs} s"
 
 
-STATUS_LABELS = {
-    "launched": "started, no update yet",
-    "notStarted": "not started",
-    "waiting": "waiting for customer",
-    "active": "customer connected",
-    "complete": "ended",
-    "abandoned": "abandoned",
-}
-
-
-def status_label(status: str) -> str:
-    """The words a technician reads for a status. A status GoToAssist did not document
-    reads "unknown": its raw value stays in the history (``status --json``, the CSV), but
-    a view never shows text a callback chose as if it were ours."""
-    return STATUS_LABELS.get(status, "unknown")
-
-
 def ticket_label(session: SessionSummary) -> str:
     return (
         f"Ticket {session.partner_object}" if session.partner_object else "Session without a ticket"
@@ -70,7 +53,9 @@ def note_for(change: RecordedEvent) -> Note | None:
         who = f" — {session.customer_name}" if session.customer_name else ""
         return Note(key, "Customer joined", f"{ticket}{who}", session.partner_object_url)
     if session.status == COMPLETE:
-        took = f" after {format_duration(session.duration)}" if session.duration is not None else ""
+        took = (
+            f" — lasted {format_duration(session.duration)}" if session.duration is not None else ""
+        )
         return Note(key, "Session ended", f"{ticket}{took}", session.partner_object_url)
     if session.status == ABANDONED:
         return Note(key, "Session abandoned", ticket, session.partner_object_url)

@@ -34,13 +34,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from g2a_tray.core.callback_parser import (
-    ABANDONED,
-    COMPLETE,
     BadBody,
     UnsupportedContentType,
     parse_status_body,
 )
 from g2a_tray.core.log_limit import RateLimitedLog
+from g2a_tray.core.session_status import ENDING_STATUSES
 from g2a_tray.core.session_store import (
     MAX_RELAY_TOPICS,
     RecordedEvent,
@@ -384,5 +383,5 @@ class RelaySubscriber:
             self.on_event(recorded)
         except Exception:
             log.exception("relay: event handler failed")
-        if recorded.status_changed and recorded.after.status in (COMPLETE, ABANDONED):
+        if recorded.status_changed and recorded.after.status in ENDING_STATUSES:
             self._interrupt()  # that launch waits for nothing more: watch one topic less

@@ -24,26 +24,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from g2a_tray.core.callback_parser import (
-    ABANDONED,
-    ACTIVE,
-    COMPLETE,
-    NOT_STARTED,
-    WAITING,
-    StatusEvent,
-    sane_time,
-)
+from g2a_tray.core.callback_parser import StatusEvent, sane_time
 from g2a_tray.core.launch import Launch
 from g2a_tray.core.safe_files import aside_path
+from g2a_tray.core.session_status import (
+    ACTIVE,
+    ENDING_STATUSES,
+    LAUNCHED,
+    MARKED_ENDED_WORDS,
+    PHASE_WORDS,
+    STATUS_RANK,
+    UNKNOWN_RANK,
+    Phase,
+    phase_of_raw,
+    raw_statuses_of,
+)
 
 log = logging.getLogger(__name__)
 
-LAUNCHED = "launched"  # no callback yet
-# Callbacks may arrive twice and out of order: the status shown is the furthest one
-# reached, not the last one received. Unknown statuses rank above "launched" only.
-STATUS_RANK = {LAUNCHED: -1, NOT_STARTED: 1, WAITING: 2, ACTIVE: 3, COMPLETE: 4, ABANDONED: 4}
-UNKNOWN_RANK = 0
-OPEN_SESSION_WINDOW = timedelta(hours=12)
+OPEN_SESSION_WINDOW = timedelta(hours=24)  # older unfinished launches only read as stale
 RELAY_WINDOW = timedelta(hours=24)  # a launch's topic is watched this long, or until it ends
 MAX_RELAY_TOPICS = 100  # keeps the subscription URL a few KiB at most
 
@@ -90,6 +89,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX launches_newest_first ON launches (launched_at DESC, id DESC);
     DROP INDEX launches_by_time;
     """,
+    # 4: each launch carries its summary, so a page of history (sorted or filtered in
+    # SQL) reads one row per session and no events; "marked ended" by the technician
+    """
+    ALTER TABLE launches ADD COLUMN status TEXT NOT NULL DEFAULT 'launched';
+    ALTER TABLE launches ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE launches ADD COLUMN started_at TEXT;
+    ALTER TABLE launches ADD COLUMN customer_joined_at TEXT;
+    ALTER TABLE launches ADD COLUMN ended_at TEXT;
+    ALTER TABLE launches ADD COLUMN customer_name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE launches ADD COLUMN expert_name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE launches ADD COLUMN last_update_at TEXT;
+    ALTER TABLE launches ADD COLUMN marked_ended_at TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -132,6 +144,8 @@ class SessionSummary:
     ended_at: datetime | None = None
     customer_name: str = ""
     expert_name: str = ""
+    last_update_at: datetime | None = None  # the last callback that arrived
+    marked_ended_at: datetime | None = None  # the technician said it ended
 
     @property
     def duration(self) -> timedelta | None:
@@ -143,7 +157,8 @@ class SessionSummary:
 
     @property
     def is_open(self) -> bool:
-        return self.status in (WAITING, ACTIVE)
+        """Not ended by a callback nor by the technician (it may still be stale)."""
+        return phase_of_raw(self.status).is_open and self.marked_ended_at is None
 
 
 @dataclass(frozen=True)
@@ -224,6 +239,8 @@ class SessionStore:
                 for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():
                         db.execute(statement)
+                if number + 1 == 4:
+                    _fill_summaries(db)
                 db.execute(f"PRAGMA user_version = {number + 1}")
                 db.execute("COMMIT")
             return db
@@ -363,8 +380,20 @@ class SessionStore:
                     event.raw,
                 ),
             )
+            if cursor.rowcount:
+                _store_summary(db, launch_id)
             after = self._summary(db, launch_id)
         return RecordedEvent(before, after, duplicate=cursor.rowcount == 0)
+
+    def mark_ended(self, launch_id: int) -> SessionSummary:
+        """The technician says this session is over (its "ended" callback never came).
+        A callback that arrives later still counts; the mark only ends the waiting."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE launches SET marked_ended_at = ? WHERE id = ? AND marked_ended_at IS NULL",
+                (_iso(datetime.now(UTC)), launch_id),
+            )
+            return self._summary(db, launch_id)
 
     def mark_relay_message(self, message_id: str) -> bool:
         """Remember a relay message that carried no usable callback; False if known."""
@@ -400,10 +429,9 @@ class SessionStore:
         since = _iso(datetime.now(UTC) - within)
         with self._lock:
             rows = self._db.execute(
-                "SELECT secret, launched_at FROM launches AS l WHERE launched_at >= ?"
-                " AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.launch_id = l.id"
-                " AND e.status IN (?, ?)) ORDER BY launched_at DESC LIMIT ?",
-                (since, COMPLETE, ABANDONED, limit),
+                "SELECT secret, launched_at FROM launches WHERE launched_at >= ?"
+                f" AND {_NOT_ENDED} ORDER BY launched_at DESC, id DESC LIMIT ?",
+                (since, *ENDING_STATUSES, limit),
             ).fetchall()
         return [(str(secret), _dt(at) or _EPOCH_STANDIN) for secret, at in rows]
 
@@ -412,107 +440,185 @@ class SessionStore:
             return self._summary(self._db, launch_id)
 
     def sessions(self, limit: int | None = None) -> list[SessionSummary]:
-        """Launches newest first, with their derived status; touches only the rows returned
-        (the launches by their time index, their events by the launch index)."""
+        """Launches newest first with their status; touches only the rows returned
+        (one launch row each, by the time index)."""
         if limit is None:
             return list(self.iter_sessions())
-        with self._lock:
-            launches = self._db.execute(
-                f"SELECT {_LAUNCH_COLUMNS} FROM launches"
-                " ORDER BY launched_at DESC, id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-            return self._with_events(launches)
+        return self.page(HistoryQuery(), 0, limit)
 
-    def iter_sessions(self, batch: int = 500) -> Iterator[SessionSummary]:
-        """Every launch newest first, read ``batch`` at a time: memory stays flat however
+    def iter_sessions(
+        self, query: HistoryQuery | None = None, batch: int = 500
+    ) -> Iterator[SessionSummary]:
+        """Every launch ``query`` selects, ``batch`` at a time: memory stays flat however
         long the history (``status --json``, CSV of everything)."""
-        after: tuple[str, int] | None = None
+        query = query or HistoryQuery()
+        offset = 0
         while True:
-            with self._lock:
-                if after is None:
-                    launches = self._db.execute(
-                        f"SELECT {_LAUNCH_COLUMNS} FROM launches"
-                        " ORDER BY launched_at DESC, id DESC LIMIT ?",
-                        (batch,),
-                    ).fetchall()
-                else:
-                    launches = self._db.execute(
-                        f"SELECT {_LAUNCH_COLUMNS} FROM launches"
-                        " WHERE (launched_at, id) < (?, ?)"
-                        " ORDER BY launched_at DESC, id DESC LIMIT ?",
-                        (*after, batch),
-                    ).fetchall()
-                summaries = self._with_events(launches)
-            yield from summaries
-            if len(launches) < batch:
+            page = self.page(query, offset, batch)
+            yield from page
+            if len(page) < batch:
                 return
-            after = (str(launches[-1][4]), int(launches[-1][0]))
+            offset += batch
 
-    def _with_events(self, launches: list[tuple[object, ...]]) -> list[SessionSummary]:
-        if not launches:
-            return []
-        ids = [row[0] for row in launches]
-        events: dict[object, list[tuple[object, ...]]] = {}
-        marks = ",".join("?" * len(ids))
-        for row in self._db.execute(
-            f"SELECT launch_id, {_EVENT_COLUMNS} FROM events WHERE launch_id IN ({marks})"
-            " ORDER BY launch_id, id",
-            ids,
-        ):
-            events.setdefault(row[0], []).append(row[1:])
-        return [_fold(row, events.get(row[0], [])) for row in launches]
+    def page(self, query: HistoryQuery, offset: int, limit: int) -> list[SessionSummary]:
+        """One page of history, sorted and filtered by SQLite (the history window's rows)."""
+        where, params = query.where()
+        sql = (
+            f"SELECT {_SUMMARY_COLUMNS} FROM launches{where}"
+            f" ORDER BY {query.order_by()} LIMIT ? OFFSET ?"
+        )
+        with self._lock:
+            try:
+                rows = self._db.execute(sql, (*params, limit, offset)).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
+        return [_summary_from_row(row) for row in rows]
 
     def open_sessions(self, within: timedelta = OPEN_SESSION_WINDOW) -> list[SessionSummary]:
-        """Sessions waiting or active that started recently (an "ended" callback that
-        never came must not leave the tray saying "active" for ever)."""
-        since = datetime.now(UTC) - within
-        return [s for s in self.sessions(limit=50) if s.is_open and s.launched_at >= since]
+        """Sessions not ended that started within ``within``, newest first (the tray's
+        badge; the caller decides which of them are stale)."""
+        since = _iso(datetime.now(UTC) - within)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM launches WHERE launched_at >= ?"
+                f" AND {_NOT_ENDED} ORDER BY launched_at DESC, id DESC LIMIT 50",
+                (since, *ENDING_STATUSES),
+            ).fetchall()
+        return [_summary_from_row(row) for row in rows]
 
     @staticmethod
     def _summary(db: sqlite3.Connection, launch_id: int) -> SessionSummary:
-        launch = db.execute(
-            f"SELECT {_LAUNCH_COLUMNS} FROM launches WHERE id = ?", (launch_id,)
+        row = db.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM launches WHERE id = ?", (launch_id,)
         ).fetchone()
-        if launch is None:
+        if row is None:
             raise KeyError(launch_id)
-        rows = db.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE launch_id = ? ORDER BY id", (launch_id,)
-        ).fetchall()
-        return _fold(launch, rows)
+        return _summary_from_row(row)
+
+
+# -- history queries: sorting and filtering in SQL
+
+_NOT_ENDED = "status NOT IN (?, ?) AND marked_ended_at IS NULL"
+SORT_KEYS = {
+    "started": "launched_at",
+    "ticket": "partner_object COLLATE NOCASE",
+    "status": "status",
+    "customer": "customer_name COLLATE NOCASE",
+    "joined": "customer_joined_at",
+    "ended": "COALESCE(ended_at, marked_ended_at)",
+    "duration": "julianday(ended_at) - julianday(COALESCE(customer_joined_at, started_at))",
+    "session": "session_id",
+}
+_SEARCHED = ("partner_object", "customer_name", "session_id", "expert_name")
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """Which sessions, in which order: what the history window asks the store for.
+
+    ``text`` matches ticket, customer, expert and session id, and the words a status
+    reads as ("waiting", "ended", "marked"…).
+    """
+
+    sort: str = "started"
+    descending: bool = True
+    text: str = ""
+
+    def order_by(self) -> str:
+        key = SORT_KEYS.get(self.sort, SORT_KEYS["started"])
+        direction = "DESC" if self.descending else "ASC"
+        if key == SORT_KEYS["started"]:
+            return f"launched_at {direction}, id {direction}"  # the index, no sort
+        return f"{key} {direction}, launched_at DESC, id DESC"
+
+    def where(self) -> tuple[str, tuple[object, ...]]:
+        text = self.text.strip().lower()
+        if not text:
+            return "", ()
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        terms = [f"{column} LIKE ? ESCAPE '\\'" for column in _SEARCHED]
+        params: list[object] = [pattern] * len(_SEARCHED)
+        raws = [
+            raw
+            for phase, words in PHASE_WORDS.items()
+            if text in words and phase is not Phase.STALE
+            for raw in raw_statuses_of(phase)
+        ]
+        if raws:
+            terms.append(f"status IN ({','.join('?' * len(raws))})")
+            params += raws
+        if text in MARKED_ENDED_WORDS:
+            terms.append("marked_ended_at IS NOT NULL")
+        return " WHERE " + " OR ".join(terms), tuple(params)
 
 
 # A launch row always has a time the app wrote; should one be unreadable, this stands in.
 _EPOCH_STANDIN = datetime(2000, 1, 1, tzinfo=UTC)
-_LAUNCH_COLUMNS = "id, partner_object, partner_object_url, layout, launched_at"
+_SUMMARY_COLUMNS = (
+    "id, partner_object, partner_object_url, layout, launched_at, status, session_id,"
+    " started_at, customer_joined_at, ended_at, customer_name, expert_name, last_update_at,"
+    " marked_ended_at"
+)
 _EVENT_COLUMNS = (
     "session_id, status, started_at, customer_joined_at, ended_at, customer_name, expert_name,"
     " received_at"
 )
+_FOLDED = (
+    "status",
+    "session_id",
+    "started_at",
+    "customer_joined_at",
+    "ended_at",
+    "customer_name",
+    "expert_name",
+    "last_update_at",
+)
 
 
-def _fold(launch: tuple[object, ...], events: list[tuple[object, ...]]) -> SessionSummary:
-    """A launch's summary from its events, in the order they were received."""
+def _summary_from_row(row: tuple[object, ...]) -> SessionSummary:
+    return SessionSummary(
+        launch_id=int(row[0]),  # type: ignore[call-overload]
+        partner_object=str(row[1]),
+        partner_object_url=str(row[2]),
+        layout=str(row[3]),
+        launched_at=_dt(row[4]) or _EPOCH_STANDIN,
+        status=str(row[5] or LAUNCHED),
+        session_id=str(row[6] or ""),
+        started_at=_dt(row[7]),
+        customer_joined_at=_dt(row[8]),
+        ended_at=_dt(row[9]),
+        customer_name=str(row[10] or ""),
+        expert_name=str(row[11] or ""),
+        last_update_at=_dt(row[12]),
+        marked_ended_at=_dt(row[13]),
+    )
+
+
+def _fold(events: list[tuple[object, ...]]) -> tuple[object, ...]:
+    """A launch's summary columns (:data:`_FOLDED`) from its events, in received order."""
     fields: dict[str, object] = {}
     # Times are "only when available" (the docs): when a body leaves one out, the time
     # the callback arrived stands in, so history still shows when and how long.
     arrived: dict[str, object] = {}
     status, rank = LAUNCHED, STATUS_RANK[LAUNCHED]
+    last_update: object = None
     for session_id, ev_status, started, joined, ended, customer, expert, received in events:
+        last_update = received
         if ev_status == ACTIVE:
-            arrived.setdefault("customer_joined_at", _dt(received))  # type: ignore[arg-type]
-        elif ev_status in (COMPLETE, ABANDONED):
-            arrived.setdefault("ended_at", _dt(received))  # type: ignore[arg-type]
+            arrived.setdefault("customer_joined_at", received)
+        elif ev_status in ENDING_STATUSES:
+            arrived.setdefault("ended_at", received)
         if ev_status:
             ev_rank = STATUS_RANK.get(str(ev_status), UNKNOWN_RANK)
             if ev_rank > rank:
                 status, rank = str(ev_status), ev_rank
-        # Fields fill in as events bring them; a later event never blanks one.
+        # Fields fill in as events bring them; a later event never blanks one. A time
+        # that is not believable does not count as given.
         for key, value in (
             ("session_id", session_id),
-            ("started_at", _dt(started)),  # type: ignore[arg-type]
-            ("customer_joined_at", _dt(joined)),  # type: ignore[arg-type]
-            ("ended_at", _dt(ended)),  # type: ignore[arg-type]
+            ("started_at", started if _dt(started) else None),
+            ("customer_joined_at", joined if _dt(joined) else None),
+            ("ended_at", ended if _dt(ended) else None),
             ("customer_name", customer),
             ("expert_name", expert),
         ):
@@ -520,12 +626,35 @@ def _fold(launch: tuple[object, ...], events: list[tuple[object, ...]]) -> Sessi
                 fields[key] = value
     for key, value in arrived.items():
         fields.setdefault(key, value)
-    return SessionSummary(
-        launch_id=int(launch[0]),  # type: ignore[call-overload]
-        partner_object=str(launch[1]),
-        partner_object_url=str(launch[2]),
-        layout=str(launch[3]),
-        launched_at=_dt(launch[4]) or _EPOCH_STANDIN,
-        status=status,
-        **fields,  # type: ignore[arg-type]
+    fields["status"] = status
+    fields["last_update_at"] = last_update
+    return tuple(
+        fields.get(key, "" if key in ("session_id", "customer_name", "expert_name") else None)
+        for key in _FOLDED
     )
+
+
+_UPDATE_SUMMARY = f"UPDATE launches SET {', '.join(f'{c} = ?' for c in _FOLDED)} WHERE id = ?"
+
+
+def _store_summary(db: sqlite3.Connection, launch_id: int) -> None:
+    rows = db.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM events WHERE launch_id = ? ORDER BY id", (launch_id,)
+    ).fetchall()
+    db.execute(_UPDATE_SUMMARY, (*_fold(rows), launch_id))
+
+
+def _fill_summaries(db: sqlite3.Connection) -> None:
+    """Migration 4: every launch's summary from the events it already has (one pass)."""
+    updates: list[tuple[object, ...]] = []
+    current: object = None
+    events: list[tuple[object, ...]] = []
+    for row in db.execute(f"SELECT launch_id, {_EVENT_COLUMNS} FROM events ORDER BY launch_id, id"):
+        if row[0] != current and events:
+            updates.append((*_fold(events), current))
+            events = []
+        current = row[0]
+        events.append(row[1:])
+    if events:
+        updates.append((*_fold(events), current))
+    db.executemany(_UPDATE_SUMMARY, updates)

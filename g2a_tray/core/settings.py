@@ -12,6 +12,7 @@ import dataclasses
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from g2a_tray.core.urls import check_http_url
@@ -41,6 +42,21 @@ class NotificationSettings:
     enabled: bool = True
 
 
+DEFAULT_STALE_MINUTES = 120
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """How long a session may go without any update before it reads "no update since …"
+    (GoToAssist sends no update between "customer joined" and "ended")."""
+
+    stale_after_minutes: int = DEFAULT_STALE_MINUTES
+
+    @property
+    def stale_after(self) -> timedelta:
+        return timedelta(minutes=self.stale_after_minutes)
+
+
 DEFAULT_TOPIC_PREFIX = "g2a-"
 
 
@@ -68,6 +84,7 @@ class Settings:
     callback: CallbackSettings = field(default_factory=CallbackSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     relay: RelaySettings = field(default_factory=RelaySettings)
+    sessions: SessionSettings = field(default_factory=SessionSettings)
 
     def get(self, key: tuple[str, ...]) -> Any:
         value: Any = self
@@ -192,6 +209,17 @@ def check_topic_prefix(value: Any) -> str:
     return text
 
 
+MIN_STALE_MINUTES, MAX_STALE_MINUTES = 5, 24 * 60
+
+
+def check_stale_minutes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number of minutes, found {value!r}")
+    if not MIN_STALE_MINUTES <= value <= MAX_STALE_MINUTES:
+        raise ValueError(f"use {MIN_STALE_MINUTES} to {MAX_STALE_MINUTES} minutes")
+    return value
+
+
 def check_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, found {value!r}")
@@ -222,8 +250,9 @@ FIELDS: tuple[Field, ...] = (
     Field(("notifications", "enabled"), check_bool),
     Field(("relay", "url"), check_relay_url),
     Field(("relay", "topic_prefix"), check_topic_prefix),
+    Field(("sessions", "stale_after_minutes"), check_stale_minutes),
 )
-SECTIONS = ("callback", "notifications", "relay")
+SECTIONS = ("callback", "notifications", "relay", "sessions")
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,20 @@ class LoadResult:
         return None
 
 
+def peek_settings(path: Path) -> Settings:
+    """The settings as they stand, read with the standard library's ``tomllib`` (a
+    quick look for the command line: nothing is moved aside, bad values read as
+    defaults; the app's :class:`SettingsStore` is the one that reports them)."""
+    import tomllib
+
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.loads(handle.read(MAX_SETTINGS_BYTES).decode("utf-8"))
+    except (OSError, ValueError):
+        return Settings()
+    return settings_from_mapping(data)[0]
+
+
 class SettingsStore:
     """Loads and saves one settings file, keeping unknown keys and comments."""
 

@@ -196,6 +196,11 @@ class NotificationCenter(QObject):
             self._dbus.action_invoked.connect(self.open_ticket)
         tray.messageClicked.connect(self._on_balloon_clicked)
 
+    def set_tray(self, tray: QSystemTrayIcon) -> None:
+        """The tray icon was built anew (a tray appeared after start): balloons go there."""
+        self._tray = tray
+        tray.messageClicked.connect(self._on_balloon_clicked)
+
     def start(self) -> None:
         if self._dbus is not None:
             self._dbus.start()

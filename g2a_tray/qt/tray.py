@@ -4,6 +4,11 @@ The controller only emits intentions (``start_requested`` …); the composition 
 decides what they do. When no tray is available (GNOME without the AppIndicator
 extension, or an autostarted app that came up before the panel) it polls until one
 appears and says so through ``availability_changed``.
+
+On X11 Qt chooses between StatusNotifierItem (D-Bus) and XEmbed once, when a
+``QSystemTrayIcon`` is built. An icon built before any panel existed would stay with
+the wrong one for good, so when a tray appears the icon is built anew and
+``icon_replaced`` tells whoever held the old one (the notifier's balloon fallback).
 """
 
 from __future__ import annotations
@@ -14,14 +19,16 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from g2a_tray.core.notifications import status_label, ticket_label
+from g2a_tray.core.notifications import ticket_label
+from g2a_tray.core.session_status import Phase, SessionState
 from g2a_tray.core.session_store import SessionSummary
 
 log = logging.getLogger(__name__)
 
 TRAY_POLL_MS = 2000
-IDLE, WAITING, ACTIVE = "idle", "waiting", "active"
+IDLE = "idle"
 IDLE_TOOLTIP = "g2a-tray: start a GoToAssist session"
+Row = tuple[SessionSummary, SessionState]
 
 
 class TrayController(QObject):
@@ -31,17 +38,17 @@ class TrayController(QObject):
     quit_requested = Signal()
     history_requested = Signal()
     ticket_requested = Signal(str)  # a ticket URL from "Recent sessions"
+    mark_ended_requested = Signal(int)  # a launch id from "Recent sessions"
     availability_changed = Signal(bool)
+    icon_replaced = Signal(QSystemTrayIcon)
 
     def __init__(self, icons: dict[str, QIcon], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._icons = icons
-        self._icon = QSystemTrayIcon(icons[IDLE], self)
-        self._icon.setToolTip(IDLE_TOOLTIP)
+        self._badge = IDLE
         self._session_lines: list[str] = []
         self._updates = ""
-        self._icon.activated.connect(self._on_activated)
-        # The menu must outlive this call: some tray hosts keep only a pointer to it.
+        # The menu must outlive every icon: some tray hosts keep only a pointer to it.
         self._menu = QMenu()
         self._start_action = QAction("Start session…", self._menu)
         self._start_action.triggered.connect(self.start_requested)
@@ -59,15 +66,19 @@ class TrayController(QObject):
         self._menu.addSeparator()
         quit_action = self._menu.addAction("Quit")
         quit_action.triggered.connect(self.quit_requested)
-        self._icon.setContextMenu(self._menu)
+        self._built_with_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        self._icon = self._new_icon()
         self._poll = QTimer(self)
         self._poll.setInterval(TRAY_POLL_MS)
         self._poll.timeout.connect(self._check_tray)
         self.available = False
 
-    @property
-    def menu(self) -> QMenu:
-        return self._menu
+    def _new_icon(self) -> QSystemTrayIcon:
+        icon = QSystemTrayIcon(self._icons[self._badge], self)
+        icon.setToolTip(self._tooltip())
+        icon.setContextMenu(self._menu)
+        icon.activated.connect(self._on_activated)
+        return icon
 
     @property
     def icon(self) -> QSystemTrayIcon:
@@ -80,29 +91,40 @@ class TrayController(QObject):
     def set_updates_state(self, text: str) -> None:
         """Where session updates stand (the relay's state), as a tooltip line; "" for none."""
         self._updates = text
-        self._show_tooltip()
+        self._icon.setToolTip(self._tooltip())
 
-    def _show_tooltip(self) -> None:
+    def _tooltip(self) -> str:
         lines = self._session_lines or [IDLE_TOOLTIP]
         if self._updates:
             lines = [*lines, self._updates[:1].upper() + self._updates[1:]]
-        self._icon.setToolTip("\n".join(lines))
+        return "\n".join(lines)
 
-    def show_sessions(
-        self, recent: list[SessionSummary], open_sessions: list[SessionSummary]
-    ) -> None:
-        """Reflect the history: icon and tooltip for open sessions, the recent submenu."""
-        active = [s for s in open_sessions if s.status == "active"]
-        waiting = [s for s in open_sessions if s.status == "waiting"]
-        state = ACTIVE if active else WAITING if waiting else IDLE
-        self._icon.setIcon(self._icons[state])
-        lines = [f"Active: {ticket_label(s)}" for s in active]
-        lines += [f"Waiting for customer: {ticket_label(s)}" for s in waiting]
+    def show_sessions(self, recent: list[Row], open_sessions: list[Row]) -> None:
+        """Reflect the history: the badge and tooltip for sessions not ended, the recent
+        submenu (a session not ended there can be marked ended by hand)."""
+        phases = {state.phase for _s, state in open_sessions}
+        self._badge = (
+            Phase.ACTIVE.value
+            if Phase.ACTIVE in phases
+            else Phase.WAITING.value
+            if Phase.WAITING in phases
+            else IDLE
+        )
+        self._icon.setIcon(self._icons[self._badge])
+        lines = [
+            f"{state.words[:1].upper()}{state.words[1:]}: {ticket_label(s)}"
+            for s, state in sorted(open_sessions, key=lambda row: _TOOLTIP_ORDER[row[1].phase])
+            if state.phase in _TOOLTIP_ORDER
+        ]
         self._session_lines = ["g2a-tray", *lines] if lines else []
-        self._show_tooltip()
+        self._icon.setToolTip(self._tooltip())
         self._recent.clear()
-        for s in recent:
-            action = self._recent.addAction(f"{ticket_label(s)} — {status_label(s.status)}")
+        for s, state in recent:
+            text = f"{ticket_label(s)} — {state.words}"
+            if state.phase in (Phase.WAITING, Phase.ACTIVE, Phase.STALE, Phase.UNKNOWN):
+                self._add_open_session(text, s)
+                continue
+            action = self._recent.addAction(text)
             if s.partner_object_url:
                 action.triggered.connect(
                     lambda _=False, url=s.partner_object_url: self.ticket_requested.emit(url)
@@ -110,6 +132,17 @@ class TrayController(QObject):
             else:
                 action.setEnabled(False)
         self._recent.setEnabled(bool(recent))
+
+    def _add_open_session(self, text: str, s: SessionSummary) -> None:
+        submenu = self._recent.addMenu(text)
+        if s.partner_object_url:
+            open_action = submenu.addAction("Open ticket")
+            open_action.triggered.connect(
+                lambda _=False, url=s.partner_object_url: self.ticket_requested.emit(url)
+            )
+        mark = submenu.addAction("Mark as ended")
+        mark.setToolTip("GoToAssist did not say this session ended; say it yourself")
+        mark.triggered.connect(lambda _=False, lid=s.launch_id: self.mark_ended_requested.emit(lid))
 
     def start(self) -> bool:
         """Show the icon if a tray exists, else keep looking for one. Returns availability."""
@@ -127,11 +160,25 @@ class TrayController(QObject):
         available = QSystemTrayIcon.isSystemTrayAvailable()
         if available and not self.available:
             self._poll.stop()
+            if not self._built_with_tray:
+                self._replace_icon()
             self._icon.show()
             log.info("tray icon shown")
         if available != self.available:
             self.available = available
             self.availability_changed.emit(available)
+
+    def _replace_icon(self) -> None:
+        """A tray appeared after the icon was built: build it again so that Qt chooses
+        the tray's protocol now (a panel speaking StatusNotifierItem included)."""
+        old = self._icon
+        self._icon = self._new_icon()
+        self._built_with_tray = True
+        old.hide()
+        old.setContextMenu(None)  # type: ignore[arg-type]  # the menu stays ours
+        old.deleteLater()
+        log.info("a tray appeared after start: tray icon built again")
+        self.icon_replaced.emit(self._icon)
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (
@@ -139,3 +186,7 @@ class TrayController(QObject):
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
             self.start_requested.emit()
+
+
+# The tooltip lists what may need the technician, most urgent first.
+_TOOLTIP_ORDER = {Phase.ACTIVE: 0, Phase.WAITING: 1, Phase.UNKNOWN: 2, Phase.STALE: 3}

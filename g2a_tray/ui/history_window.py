@@ -1,21 +1,25 @@
-"""The session history window: a sortable, filterable table of every launch.
+"""The session history window: a table of every launch, however many years long.
 
-It shows what the app hands it (``set_sessions``) and reports what the user wants
-(``open_ticket``); copying and exporting only format what is shown.
+Rows come from the store a page at a time as they scroll into view; sorting and
+filtering are SQL (:class:`~g2a_tray.core.session_store.HistoryQuery`), so opening the
+window costs the same with ten sessions or a hundred thousand. The window only presents:
+it reads through the ``fetch`` it is given and reports what the user wants
+(``open_ticket``, ``mark_ended``, ``export_requested``); the app does the rest.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QGuiApplication, QKeyEvent
@@ -32,37 +36,93 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from g2a_tray.core.history_export import local_time, summary_text, write_csv
-from g2a_tray.core.notifications import format_duration, status_label
-from g2a_tray.core.session_store import SessionSummary
-from g2a_tray.qt.dialogs import warn
+from g2a_tray.core.history_export import local_time, summary_text
+from g2a_tray.core.notifications import format_duration
+from g2a_tray.core.session_status import SessionState
+from g2a_tray.core.session_store import HistoryQuery, SessionSummary
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Started", "Ticket", "Status", "Customer", "Joined", "Ended", "Duration", "Session ID")
+# (header, the store's sort key)
+COLUMNS = (
+    ("Started", "started"),
+    ("Ticket", "ticket"),
+    ("Status", "status"),
+    ("Customer", "customer"),
+    ("Joined", "joined"),
+    ("Ended", "ended"),
+    ("Duration", "duration"),
+    ("Session ID", "session"),
+)
+PAGE = 200  # rows read per step as the table scrolls
+FILTER_DELAY_MS = 150  # one query per pause in typing, not one per key
 AnyIndex = QModelIndex | QPersistentModelIndex
+Fetch = Callable[[HistoryQuery, int, int], list[SessionSummary]]
+StateOf = Callable[[SessionSummary], SessionState]
 
 
 class SessionTableModel(QAbstractTableModel):
-    def __init__(self) -> None:
+    """The rows read so far for :attr:`query`; Qt asks for more (``fetchMore``) as the
+    view scrolls to the end."""
+
+    def __init__(self, fetch: Fetch, state_of: StateOf) -> None:
         super().__init__()
-        self.sessions: list[SessionSummary] = []
+        self._fetch = fetch
+        self._state_of = state_of
+        self.query = HistoryQuery()
+        self.rows: list[tuple[SessionSummary, SessionState]] = []
+        self._more = False
         self._data_failed = False
 
-    def set_sessions(self, sessions: list[SessionSummary]) -> None:
+    def _read(self, offset: int, count: int) -> list[tuple[SessionSummary, SessionState]]:
+        page = self._fetch(self.query, offset, count)
+        self._more = len(page) == count
+        return [(s, self._state_of(s)) for s in page]
+
+    def reload(self, keep_loaded: bool = True) -> None:
+        """Read again from the top: as many rows as were loaded (a refresh after a
+        callback keeps the scroll position's rows), or one page (a new query)."""
+        count = max(PAGE, len(self.rows)) if keep_loaded else PAGE
+        rows = self._read(0, count)
         self.beginResetModel()
-        self.sessions = sessions
+        self.rows = rows
         self.endResetModel()
 
+    def set_query(self, query: HistoryQuery) -> None:
+        if query != self.query:
+            self.query = query
+            self.reload(keep_loaded=False)
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or not self._more:
+            return
+        rows = self._read(len(self.rows), PAGE)
+        if rows:
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
+            self.rows.extend(rows)
+            self.endInsertRows()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.set_query(
+            dataclasses.replace(
+                self.query,
+                sort=COLUMNS[column][1],
+                descending=order == Qt.SortOrder.DescendingOrder,
+            )
+        )
+
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.sessions)
+        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return COLUMNS[section][0]
         return None
 
     def data(self, index: AnyIndex, role: int = 0) -> Any:
@@ -77,76 +137,56 @@ class SessionTableModel(QAbstractTableModel):
             return None
 
     def _data(self, index: AnyIndex, role: int) -> Any:
-        if not index.isValid() or index.row() >= len(self.sessions):
+        if not index.isValid() or index.row() >= len(self.rows):
             return None
-        s = self.sessions[index.row()]
+        s, state = self.rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return _display(s, column)
-        if role == Qt.ItemDataRole.UserRole:  # what sorting compares
-            value = _sort_key(s, column)
-            return value
+            return _display(s, state, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == 1 and s.partner_object_url:
             return s.partner_object_url
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2 and state.raw:
+            return f"GoToAssist's status: {state.raw}"
         return None
 
 
-def _display(s: SessionSummary, column: int) -> str:
+def _display(s: SessionSummary, state: SessionState, column: int) -> str:
     return (
         local_time(s.launched_at),
         s.partner_object,
-        status_label(s.status),
+        state.words,
         s.customer_name,
         local_time(s.customer_joined_at),
-        local_time(s.ended_at),
+        local_time(s.ended_at or s.marked_ended_at),
         format_duration(s.duration) if s.duration is not None else "",
         s.session_id,
     )[column]
 
 
-def _sort_key(s: SessionSummary, column: int) -> Any:
-    def stamp(value: datetime | None) -> float:
-        try:
-            return value.timestamp() if value else 0.0
-        except (OverflowError, ValueError, OSError):
-            return 0.0
-
-    keys: tuple[Any, ...] = (
-        stamp(s.launched_at),
-        s.partner_object.lower(),
-        s.status,
-        s.customer_name.lower(),
-        stamp(s.customer_joined_at),
-        stamp(s.ended_at),
-        s.duration.total_seconds() if s.duration is not None else -1.0,
-        s.session_id,
-    )
-    return keys[column]
-
-
 class HistoryWindow(QWidget):
     open_ticket = Signal(str)
+    mark_ended = Signal(int)  # a launch id
+    export_requested = Signal(str, HistoryQuery)  # the file chosen, the rows shown
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, fetch: Fetch, state_of: StateOf, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Session history")
         self.setObjectName("historyWindow")
-        self.model = SessionTableModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.model = SessionTableModel(fetch, state_of)
 
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by ticket, customer, status…")
+        self.filter.setPlaceholderText("Filter by ticket, customer, session ID, status…")
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
 
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -154,7 +194,9 @@ class HistoryWindow(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Column widths from the rows read, not from every row (ResizeToContents would
+        # measure each new page): fitted once per reload.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _index: self._open_selected())
 
@@ -166,6 +208,12 @@ class HistoryWindow(QWidget):
         self.copy_button.clicked.connect(self.copy_selected)
         self.open_button = QPushButton("&Open ticket")
         self.open_button.clicked.connect(self._open_selected)
+        self.mark_button = QPushButton("&Mark as ended")
+        self.mark_button.setToolTip(
+            "GoToAssist did not say this session ended: say it yourself, so it stops "
+            "counting as open"
+        )
+        self.mark_button.clicked.connect(self._mark_selected)
         self.export_button = QPushButton("&Export CSV…")
         self.export_button.clicked.connect(self._export)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -173,6 +221,7 @@ class HistoryWindow(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.mark_button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)
@@ -189,58 +238,74 @@ class HistoryWindow(QWidget):
             return
         super().keyPressEvent(event)
 
-    def set_sessions(self, sessions: list[SessionSummary]) -> None:
+    def refresh(self, keep_loaded: bool = True) -> None:
+        """Read the rows again (the app calls this when the history changed)."""
         selected = self.selected()
-        self.model.set_sessions(sessions)
-        self.table.setVisible(bool(sessions))
-        self.empty.setVisible(not sessions)
+        self.model.reload(keep_loaded)
+        self._after_reload(selected)
+
+    def apply_filter(self) -> None:
+        self._filter_timer.stop()
+        selected = self.selected()
+        self.model.set_query(dataclasses.replace(self.model.query, text=self.filter.text()))
+        self._after_reload(selected)
+
+    def _after_reload(self, selected: SessionSummary | None) -> None:
+        rows = bool(self.model.rows)
+        filtering = bool(self.model.query.text.strip())
+        self.table.setVisible(rows or filtering)
+        self.empty.setVisible(not rows and not filtering)
+        self.table.resizeColumnsToContents()
         if selected is not None:  # keep the selection across refreshes
-            for row, s in enumerate(sessions):
+            for row, (s, _state) in enumerate(self.model.rows):
                 if s.launch_id == selected.launch_id:
-                    self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+                    self.table.selectRow(row)
         self._update_buttons()
 
     def selected(self) -> SessionSummary | None:
         rows = self.table.selectionModel().selectedRows()
-        if not rows:
+        if not rows or rows[0].row() >= len(self.model.rows):
             return None
-        return self.model.sessions[self.proxy.mapToSource(rows[0]).row()]
+        return self.model.rows[rows[0].row()][0]
+
+    def selected_state(self) -> SessionState | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.model.rows):
+            return None
+        return self.model.rows[rows[0].row()][1]
 
     def visible_sessions(self) -> list[SessionSummary]:
-        return [
-            self.model.sessions[self.proxy.mapToSource(self.proxy.index(row, 0)).row()]
-            for row in range(self.proxy.rowCount())
-        ]
+        """The rows read so far, in the order shown."""
+        return [s for s, _state in self.model.rows]
 
     def copy_selected(self) -> None:
-        session = self.selected()
+        session, state = self.selected(), self.selected_state()
         if session is not None:
-            QGuiApplication.clipboard().setText(summary_text(session))
+            QGuiApplication.clipboard().setText(summary_text(session, state))
 
     def _open_selected(self) -> None:
         session = self.selected()
         if session is not None and session.partner_object_url:
             self.open_ticket.emit(session.partner_object_url)
 
-    def _update_buttons(self) -> None:
+    def _mark_selected(self) -> None:
         session = self.selected()
+        if session is not None:
+            self.mark_ended.emit(session.launch_id)
+
+    def _update_buttons(self) -> None:
+        session, state = self.selected(), self.selected_state()
         self.copy_button.setEnabled(session is not None)
         self.open_button.setEnabled(session is not None and bool(session.partner_object_url))
-        self.export_button.setEnabled(bool(self.model.sessions))
+        self.mark_button.setEnabled(state is not None and state.phase.value in _MARKABLE)
+        self.export_button.setEnabled(bool(self.model.rows))
 
     def _export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, "Export session history", "g2a-tray-sessions.csv", "CSV files (*.csv)"
         )
         if path:
-            self.export_to(path)
+            self.export_requested.emit(path, self.model.query)
 
-    def export_to(self, path: str) -> bool:
-        """Write the rows shown (the filter applies) to ``path``; say so if it fails."""
-        try:
-            with open(path, "w", newline="", encoding="utf-8") as out:
-                write_csv(self.visible_sessions(), out)
-        except OSError as exc:
-            warn(self, "Export failed", f"Could not write {path}: {exc.strerror or exc}.")
-            return False
-        return True
+
+_MARKABLE = ("waiting", "active", "stale", "unknown")

@@ -44,7 +44,10 @@ def test_join_end_and_abandon(store: SessionStore) -> None:
         )
     )
     assert ended == Note(
-        f"launch-{lid}", "Session ended", "Ticket 4711 after 4 min 12 s", "https://h.example/4711"
+        f"launch-{lid}",
+        "Session ended",
+        "Ticket 4711 — lasted 4 min 12 s",
+        "https://h.example/4711",
     )
     other = new(store, "99", "")
     abandoned = note_for(store.record_event(other, StatusEvent(status="abandoned")))
@@ -105,16 +108,26 @@ def test_status_json_summary_and_csv(store: SessionStore) -> None:
         "partnerObjectUrl": "https://h.example/4711",
         "sessionId": "S-1",
         "status": "complete",
+        "state": "ended",
+        "statusText": "ended",
         "launchedAt": "2026-01-01T09:00:00Z",
         "customerJoinedAt": "2026-01-01T09:00:00Z",
         "endedAt": "2026-01-01T09:02:00Z",
         "customerName": '=HYPERLINK("x")',
+        "markedEndedAt": None,
     }
     text = summary_text(session)
     assert "ticket 4711" in text and "Session ID: S-1" in text and "Duration: 2 min 0 s" in text
     out = io.StringIO()
     write_csv([session], out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
-    assert rows[0][:4] == ["launched_at", "partner_object", "partner_object_url", "status"]
-    assert rows[1][5] == '\'=HYPERLINK("x")'  # never a live formula
-    assert rows[1][8] == "120"
+    assert rows[0][:5] == [
+        "launched_at",
+        "partner_object",
+        "partner_object_url",
+        "status",
+        "state",
+    ]
+    assert rows[1][3:5] == ["complete", "ended"]  # the raw value and the words
+    assert rows[1][6] == '\'=HYPERLINK("x")'  # never a live formula
+    assert rows[1][9] == "120"

@@ -10,7 +10,7 @@ import pytest
 
 from g2a_tray.core.callback_parser import StatusEvent
 from g2a_tray.core.launch import Launch, LaunchRequest
-from g2a_tray.core.session_store import SCHEMA_VERSION, SessionStore
+from g2a_tray.core.session_store import SCHEMA_VERSION, HistoryQuery, SessionStore
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -293,4 +293,82 @@ def test_a_sound_file_passes_the_background_check(tmp_path: Path, folder: str) -
     assert thread is not None
     thread.join(30)
     assert told == []
+    store.close()
+
+
+V3_SCHEMA_EVENTS = [
+    ("S1", "active", "2026-01-01T09:01:00+00:00", "Jane", "2026-01-01T09:01:05+00:00"),
+    ("S1", "complete", None, "", "2026-01-01T09:20:00+00:00"),
+]
+
+
+def test_an_older_history_gets_its_summaries_when_migrated(path: Path) -> None:
+    """A history written by schema 3 (events only) reads the same after migration 4."""
+    from g2a_tray.core import session_store as module
+
+    db = sqlite3.connect(path.parent.mkdir(parents=True) or path)
+    for number, migration in enumerate(module.MIGRATIONS[:3]):
+        db.executescript(migration)
+        db.execute(f"PRAGMA user_version = {number + 1}")
+    db.executemany(
+        "INSERT INTO launches (id, secret, secret_sha256, partner_object, partner_object_url,"
+        " layout, url, launched_at) VALUES (?, ?, ?, ?, '', '', 'u', '2026-01-01T09:00:00+00:00')",
+        [(1, "a", "da", "4711"), (2, "b", "db", "4712")],
+    )
+    for session_id, status, joined, name, received in V3_SCHEMA_EVENTS:
+        db.execute(
+            "INSERT INTO events (launch_id, session_id, status, customer_joined_at, customer_name,"
+            " customer_email, expert_name, received_at, raw) VALUES (1, ?, ?, ?, ?, '', '', ?, '')",
+            (session_id, status, joined, name, received),
+        )
+    db.commit()
+    db.close()
+    store = SessionStore(path)
+    newer, older = store.sessions()
+    assert (older.partner_object, older.status, older.customer_name) == ("4711", "complete", "Jane")
+    assert older.customer_joined_at == datetime(2026, 1, 1, 9, 1, tzinfo=UTC)
+    assert older.ended_at == datetime(2026, 1, 1, 9, 20, tzinfo=UTC)  # its arrival time
+    assert older.last_update_at == datetime(2026, 1, 1, 9, 20, tzinfo=UTC)
+    assert (newer.partner_object, newer.status, newer.last_update_at) == ("4712", "launched", None)
+    store.close()
+
+
+def test_mark_ended_stops_the_waiting_but_a_late_callback_still_counts(path: Path) -> None:
+    store = SessionStore(path)
+    first = launch("1", at=datetime.now(UTC))
+    lid = store.record(first)
+    assert [secret for secret, _at in store.awaiting_updates()] == [first.secret]
+    marked = store.mark_ended(lid)
+    assert marked.marked_ended_at is not None and not marked.is_open
+    assert store.open_sessions() == [] and store.awaiting_updates() == []
+    again = store.mark_ended(lid)
+    assert again.marked_ended_at == marked.marked_ended_at  # the first mark stands
+    store.record_event(lid, StatusEvent(session_id="S", status="complete"))
+    assert store.summary(lid).status == "complete"
+    store.close()
+
+
+def test_history_queries_sort_and_filter_in_sql(path: Path) -> None:
+    store = SessionStore(path)
+    for i, (ticket, customer, status) in enumerate(
+        [("A-1", "Zoe", "complete"), ("b_2", "adam", "active"), ("C%3", "", "")]
+    ):
+        lid = store.record(launch(ticket, at=T0 + timedelta(minutes=i)))
+        if status:
+            store.record_event(
+                lid, StatusEvent(session_id=f"S{i}", status=status, customer_name=customer)
+            )
+    tickets = lambda q: [s.partner_object for s in store.page(q, 0, 10)]  # noqa: E731
+    assert tickets(HistoryQuery()) == ["C%3", "b_2", "A-1"]
+    assert tickets(HistoryQuery(sort="ticket", descending=False)) == ["A-1", "b_2", "C%3"]
+    assert tickets(HistoryQuery(sort="customer", descending=False))[1:] == ["b_2", "A-1"]
+    assert tickets(HistoryQuery(text="ADAM")) == ["b_2"]
+    assert tickets(HistoryQuery(text="%")) == ["C%3"]  # a wildcard is a character here
+    assert tickets(HistoryQuery(text="_")) == ["b_2"]
+    assert tickets(HistoryQuery(text="waiting")) == ["C%3"]  # the words a status reads as
+    assert tickets(HistoryQuery(text="ended")) == ["A-1"]
+    assert tickets(HistoryQuery(sort="no such column; DROP TABLE launches")) == tickets(
+        HistoryQuery()
+    )
+    assert store.page(HistoryQuery(), 1, 1)[0].partner_object == "b_2"
     store.close()
