@@ -161,8 +161,9 @@ class Desktop:
         return out.stdout
 
 
-def start_desktop(workdir: Path) -> tuple[Desktop | None, str]:
-    """Start Xvfb and trayer; returns (None, reason) when they are not installed."""
+def start_desktop(workdir: Path, tray: bool = True) -> tuple[Desktop | None, str]:
+    """Start Xvfb and (unless ``tray`` is False) trayer, an XEmbed tray; returns
+    (None, reason) when they are not installed."""
     for tool in ("Xvfb", "trayer", "xwininfo", "xdotool"):
         if shutil.which(tool) is None:
             return None, f"{tool} is not installed (bash .ci/setup installs it)"
@@ -180,6 +181,8 @@ def start_desktop(workdir: Path) -> tuple[Desktop | None, str]:
         xvfb.kill()
         return None, f"Xvfb did not start: {(workdir / 'xvfb.log').read_text()[-500:]}"
     desk = Desktop(f":{number}", [xvfb])
+    if not tray:
+        return desk, ""
     trayer_log = workdir / "trayer.log"
     # On a loaded machine trayer has been seen not to show its panel at all: give it
     # time, then one more start, and report what it said if it still does not.

@@ -18,10 +18,10 @@ import shlex
 import shutil
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 from g2a_tray import APP_ID, URL_SCHEME
+from g2a_tray.core.paths import resource_file
 from g2a_tray.core.safe_files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -193,8 +193,7 @@ def install_desktop_entry(
     entry.parent.mkdir(parents=True, exist_ok=True)
     icon.parent.mkdir(parents=True, exist_ok=True)
     entry.write_text(desktop_entry(command or launch_command()) + f"{MARKER}\n")
-    with resources.as_file(resources.files("g2a_tray.resources").joinpath("g2a-tray.svg")) as svg:
-        shutil.copyfile(svg, icon)
+    shutil.copyfile(resource_file("g2a-tray.svg"), icon)
     for tool in (
         ["update-desktop-database", str(entry.parent)],
         ["xdg-mime", "default", entry.name, f"x-scheme-handler/{URL_SCHEME}"],

@@ -43,3 +43,14 @@ class AppPaths:
     @property
     def log_file(self) -> Path:
         return self.log_dir / "g2a-tray.log"
+
+
+def resource_file(name: str) -> Path:
+    """A file from ``resources/``: inside the installed package, or, when running from a
+    source checkout that was never installed, from the checkout's own folder."""
+    from importlib import resources
+
+    try:
+        return Path(str(resources.files("g2a_tray.resources").joinpath(name)))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "resources" / name

@@ -19,7 +19,6 @@ import os
 import queue
 import sys
 import threading
-from importlib import resources
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from g2a_tray import APP_ID
 from g2a_tray.core.notifications import Note
+from g2a_tray.core.paths import resource_file
 from g2a_tray.core.text import markup_escape
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class FreedesktopNotifier(QObject):
     def __init__(self, app_name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._app_name = app_name
-        self._icon = str(resources.files("g2a_tray.resources").joinpath("g2a-tray.svg"))
+        self._icon = str(resource_file("g2a-tray.svg"))
         self._outbox: queue.Queue[Note | None] = queue.Queue()
         self._signals: queue.Queue[Any] = queue.Queue()
         self._urls: dict[int, str] = {}  # notification id → ticket URL
