@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,17 +21,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from g2a_tray import APP_ID, APP_NAME, __version__
 from g2a_tray.core.desktop_integration import Autostart
-from g2a_tray.core.launch import (
-    Launch,
-    LaunchError,
-    LaunchRequest,
-    build_session_url,
-    check_request,
-    new_secret,
-)
+from g2a_tray.core.launch import Launch, LaunchError, LaunchRequest
 from g2a_tray.core.notifications import note_for
 from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.relay import OFF, RelayState
+from g2a_tray.core.session_start import SessionStarter
 from g2a_tray.core.session_status import SessionState, next_change, state_of
 from g2a_tray.core.session_store import (
     HistoryQuery,
@@ -43,14 +38,14 @@ from g2a_tray.core.settings import Settings
 from g2a_tray.core.settings_store import SettingsStore
 from g2a_tray.core.token_store import load_token, save_token
 from g2a_tray.core.urls import check_http_url
-from g2a_tray.qt.browser import Opener, open_in_system_browser
+from g2a_tray.qt.browser import Opener, SystemBrowser
 from g2a_tray.qt.dialogs import plain_box
 from g2a_tray.qt.icons import app_icon, tray_icons
 from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.qt.notifier import NotificationCenter
 from g2a_tray.qt.relay import RelayConnection
 from g2a_tray.qt.shortcut import MANUAL, WAYLAND_HELP, GlobalShortcut
-from g2a_tray.qt.single_instance import InstanceServer
+from g2a_tray.qt.single_instance import InstanceServer, PendingAnswer
 from g2a_tray.qt.tray import TrayController
 
 if TYPE_CHECKING:
@@ -71,7 +66,7 @@ class TrayApp(QObject):
         super().__init__()
         self._qapp = app
         self.paths = paths
-        self._open: Opener = opener or open_in_system_browser
+        self._open: Opener = opener or SystemBrowser(self)
         self.settings_store = SettingsStore(paths.settings_file)
         loaded = self.settings_store.load()
         self.settings: Settings = loaded.settings
@@ -118,6 +113,7 @@ class TrayApp(QObject):
         self.relay = RelayConnection(self.store, self)
         self.relay.event_recorded.connect(self._on_event_recorded)
         self.relay.state_changed.connect(self._on_relay_state)
+        self.starter = SessionStarter(self.store, self._callback_url)
         self.notifications = NotificationCenter(self.tray.icon, APP_NAME, self)
         self.notifications.enabled = self.settings.notifications.enabled
         self.notifications.open_ticket.connect(self.open_ticket)
@@ -182,7 +178,7 @@ class TrayApp(QObject):
 
     # -- the instance socket
 
-    def handle_request(self, request: dict[str, Any]) -> dict[str, Any]:
+    def handle_request(self, request: dict[str, Any]) -> dict[str, Any] | PendingAnswer:
         """Answer a later ``g2a-tray`` process (see core/ipc_protocol.py)."""
         cmd = request["cmd"]
         if cmd == "ping":
@@ -210,26 +206,23 @@ class TrayApp(QObject):
                 layout=request.get("layout", self.settings.layout),
             )
             try:
-                launch, opened = self.start_session(launch_request)
+                return self._start_and_answer(launch_request)
             except LaunchError as exc:
                 return {"ok": False, "error": str(exc)}
-            return {"ok": True, "url": launch.url, "opened": opened}
         return {"ok": False, "error": f"unknown command {cmd!r}"}
 
-    def open_link(self, link: str) -> dict[str, Any]:
+    def open_link(self, link: str) -> dict[str, Any] | PendingAnswer:
         """A ``g2a-tray://start?…`` link, usually from a browser: start the session it
         names, or tell the user (who is not looking at a terminal) why not."""
         from g2a_tray.core.links import LinkError, parse_link
 
         try:
-            request = parse_link(link)
-            launch, opened = self.start_session(request)
+            return self._start_and_answer(parse_link(link))
         except (LinkError, LaunchError) as exc:
             log.warning("link refused: %s", exc)
             message = f"This link cannot start a session: {exc}"
             self._tell_refused_link(message)
             return {"ok": False, "error": message}
-        return {"ok": True, "url": launch.url, "opened": opened}
 
     def _tell_refused_link(self, message: str) -> None:
         """One box for refused links, however many a page fires: the count and the last."""
@@ -245,43 +238,50 @@ class TrayApp(QObject):
 
     # -- sessions
 
-    def start_session(self, request: LaunchRequest) -> tuple[Launch, bool]:
-        """Check ``request``, open the session page, remember the launch.
+    def _callback_url(self, secret: str) -> str:
+        if self.relay.active:
+            return self.relay.callback_url(secret)
+        return self.listener.callback_url(secret)
 
-        Raises LaunchError for input to correct. Returns the launch and whether the
-        browser took it (when not, the user has been shown the URL to copy).
+    def start_session(
+        self, request: LaunchRequest, on_opened: Callable[[Launch, bool], None] | None = None
+    ) -> Launch:
+        """Start a session (core/session_start.py) and hand its page to the browser.
+
+        Raises LaunchError for input to correct. ``on_opened(launch, opened)`` comes once the
+        browser took the page or could not (then the user has been shown the URL to copy).
         """
-        checked = check_request(request, self.settings)
-        secret = new_secret()
-        callback = (
-            self.relay.callback_url(secret)
-            if self.relay.active
-            else self.listener.callback_url(secret)
-        )
-        url = build_session_url(self.settings, checked, callback)
-        launch = Launch(checked, url, secret)
-        try:
-            # Stored before the browser opens, so even the quickest callback finds it.
-            self.store.record(launch)
-        except StoreError as exc:
-            log.error("launch not stored: %s", exc)
-            self.notify_user(
-                "Session not recorded",
-                f"The session starts, but g2a-tray could not record it ({exc}), so you "
-                "will not be told when the customer joins.",
-            )
+        started = self.starter.start(request, self.settings)
+        if started.problem is not None:
+            self.notify_user("Session not recorded", started.problem)
         self.relay.resubscribe()  # watch the new launch's topic
         self._refresh_sessions()
-        opened = self._open(url)
-        log.info("session launched for %r", checked.partner_object)
-        if not opened:
-            self.notify_user(
-                "Could not open the browser",
-                "g2a-tray could not hand the session page to your browser. Open this "
-                f"address yourself:\n\n{url}",
-                copyable=url,
-            )
-        return launch, opened
+        url = started.launch.url
+
+        def handed_off(opened: bool) -> None:
+            if not opened:
+                self.notify_user(
+                    "Could not open the browser",
+                    "g2a-tray could not hand the session page to your browser. Open this "
+                    f"address yourself:\n\n{url}",
+                    copyable=url,
+                )
+            if on_opened is not None:
+                on_opened(started.launch, opened)
+
+        self._open(url, handed_off)
+        return started.launch
+
+    def _start_and_answer(self, request: LaunchRequest) -> dict[str, Any] | PendingAnswer:
+        """For ``start`` and links: the answer waits for the browser's hand-off."""
+        answer = PendingAnswer()
+        self.start_session(
+            request,
+            lambda launch, opened: answer.resolve(
+                {"ok": True, "url": launch.url, "opened": opened}
+            ),
+        )
+        return answer
 
     def _on_event_recorded(self, change: RecordedEvent) -> None:
         note = note_for(change)
@@ -368,12 +368,16 @@ class TrayApp(QObject):
         except ValueError as exc:
             log.warning("not opening ticket URL %r: %s", url, exc)
             return
-        if not self._open(checked):
-            self.notify_user(
-                "Could not open the browser",
-                f"Open this address yourself:\n\n{checked}",
-                copyable=checked,
-            )
+
+        def handed_off(opened: bool) -> None:
+            if not opened:
+                self.notify_user(
+                    "Could not open the browser",
+                    f"Open this address yourself:\n\n{checked}",
+                    copyable=checked,
+                )
+
+        self._open(checked, handed_off)
 
     # -- windows
 
@@ -532,7 +536,8 @@ class TrayApp(QObject):
         if copyable is not None:
             copy = box.addButton("Copy and close", QMessageBox.ButtonRole.ActionRole)
             copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(copyable))
-        box.addButton(QMessageBox.StandardButton.Ok)
+        # Esc and closing the window mean OK (with a second button, Qt would refuse both).
+        box.setEscapeButton(box.addButton(QMessageBox.StandardButton.Ok))
         box.finished.connect(lambda _result, b=box: self._notices.remove(b))
         self._notices.append(box)
         box.show()

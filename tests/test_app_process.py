@@ -110,6 +110,21 @@ def test_start_opens_the_exact_url_and_prints_it(app: AppProcess, profile: Profi
     wait_for(lambda: profile.opened_urls() == [url], 10, "the browser hand-off")
 
 
+def test_no_browser_means_exit_1_the_url_and_a_box_with_it(
+    app: AppProcess, profile: Profile, desktop: Desktop
+) -> None:
+    """A fresh minimal machine: xdg-open exists but finds nothing to open a URL with."""
+    (profile.root / "bin" / "xdg-open").write_text(
+        "#!/bin/sh\necho 'xdg-open: no method available for opening' >&2\nexit 3\n"
+    )
+    app.start()
+    result = app.cli("start", "4711")
+    assert result.returncode == 1
+    assert "partnerObject=4711" in result.stdout  # the URL to open by hand
+    assert "the browser could not be opened" in result.stderr
+    wait_for(lambda: bool(visible_windows(desktop, "Could not open the browser")), 10, "the box")
+
+
 def test_start_with_bad_input_says_why(app: AppProcess, profile: Profile) -> None:
     app.start()
     result = app.cli("start", "1", "--partner-object-url", "javascript:alert(1)")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from g2a_tray.app import TrayApp
+from g2a_tray.core.launch import LaunchRequest
 from g2a_tray.core.paths import AppPaths
+from g2a_tray.qt.single_instance import PendingAnswer
 from tests.helpers import Profile, split_callback
 
 SETTINGS = (
@@ -21,26 +23,32 @@ SETTINGS = (
 )
 
 
-class UrlRecorder(QObject):
-    """Takes the place of the system browser for https/http URLs."""
+class UrlRecorder:
+    """Takes the place of the system browser (an Opener: tests/test_browser.py covers
+    the real one)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, works: bool = True) -> None:
         self.urls: list[str] = []
+        self.works = works
 
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url.toString(QUrl.ComponentFormattingOption.FullyEncoded))
+    def __call__(self, url: str, done: Callable[[bool], None]) -> None:
+        self.urls.append(url)
+        done(self.works)
+
+
+def answered(response: dict[str, Any] | PendingAnswer) -> dict[str, Any]:
+    """The answer a client would get (a start's answer waits for the hand-off)."""
+    if isinstance(response, PendingAnswer):
+        got: list[dict[str, Any]] = []
+        response.on_resolved(got.append)
+        assert got, "no answer"
+        return got[0]
+    return response
 
 
 @pytest.fixture
-def browser() -> Iterator[UrlRecorder]:
-    recorder = UrlRecorder()
-    for scheme in ("http", "https"):
-        QDesktopServices.setUrlHandler(scheme, recorder, "open")
-    yield recorder
-    for scheme in ("http", "https"):
-        QDesktopServices.unsetUrlHandler(scheme)
+def browser() -> UrlRecorder:
+    return UrlRecorder()
 
 
 @pytest.fixture
@@ -52,9 +60,11 @@ def has_tray(monkeypatch: pytest.MonkeyPatch) -> bool:
 
 
 @pytest.fixture
-def app(qapp: QApplication, profile: Profile, qtbot: QtBot) -> Iterator[TrayApp]:
+def app(
+    qapp: QApplication, profile: Profile, qtbot: QtBot, browser: UrlRecorder
+) -> Iterator[TrayApp]:
     profile.write_settings(SETTINGS)
-    tray_app = TrayApp(qapp, AppPaths.default())
+    tray_app = TrayApp(qapp, AppPaths.default(), opener=browser)
     tray_app.start()
     yield tray_app
     if tray_app._form is not None:
@@ -158,18 +168,20 @@ def test_escape_hides_and_reopening_resets(app: TrayApp, qtbot: QtBot) -> None:
 
 
 def test_browser_failure_tells_the_user(qapp: QApplication, profile: Profile, qtbot: QtBot) -> None:
-    tray_app = TrayApp(qapp, AppPaths.default(), opener=lambda _url: False)
-    launch, opened = tray_app.start_session(tray_app.form().request().__class__("1", "", ""))
-    assert not opened
+    tray_app = TrayApp(qapp, AppPaths.default(), opener=UrlRecorder(works=False))
+    results: list[bool] = []
+    launch = tray_app.start_session(LaunchRequest("1"), lambda _launch, ok: results.append(ok))
+    assert results == [False]
     [box] = tray_app._notices
     assert launch.url in box.text()
     assert "could not hand" in box.text()
     box.close()
+    assert not box.isVisible(), "the box's close was refused"
 
 
 def test_start_request_over_the_instance_protocol(app: TrayApp, browser: UrlRecorder) -> None:
-    response = app.handle_request(
-        {"v": 1, "cmd": "start", "partnerObject": "42", "layout": "iframe"}
+    response = answered(
+        app.handle_request({"v": 1, "cmd": "start", "partnerObject": "42", "layout": "iframe"})
     )
     assert response["ok"] is True
     assert response["url"] == browser.urls[0]

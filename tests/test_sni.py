@@ -144,7 +144,14 @@ def pixmap_sizes(props: dict[str, Any]) -> list[tuple[int, int]]:
     return sorted((w, h) for w, h, _data in props["IconPixmap"])
 
 
-def test_the_item_registers_with_its_icon_name_pixmaps_and_tooltip(
+def assert_real_pixmaps(props: dict[str, Any]) -> None:
+    sizes = pixmap_sizes(props)
+    assert (22, 22) in sizes and len(sizes) >= 2, sizes  # panels pick a size near theirs
+    for w, h, data in props["IconPixmap"]:
+        assert len(data) == w * h * 4 and any(data), (w, h)  # ARGB32, not blank
+
+
+def test_the_item_registers_with_pixmaps_and_tooltip(
     app: AppProcess, panel: Panel, bare_desktop: Desktop
 ) -> None:
     panel.start_watcher()
@@ -152,14 +159,24 @@ def test_the_item_registers_with_its_icon_name_pixmaps_and_tooltip(
     wait_for(lambda: len(panel.items()) == 1, 20, "the item to register with the watcher")
     props = panel.props()
     assert props["Status"] == "Active"
-    assert props["IconName"] == "io.github.g2atray.G2aTray"  # the themed name…
-    sizes = pixmap_sizes(props)
-    assert (22, 22) in sizes and (32, 32) in sizes  # …and pixmaps for panels without it
-    for w, h, data in props["IconPixmap"]:
-        assert len(data) == w * h * 4 and any(data), (w, h)  # ARGB32, not blank
+    assert props["IconName"] == ""  # the icon theme does not know the app yet
+    assert_real_pixmaps(props)
     tooltip_title = props["ToolTip"][2]
     assert tooltip_title.startswith("g2a-tray")
     assert not visible_windows(bare_desktop, FORM_TITLE)  # a tray exists: icon only
+
+
+def test_with_the_desktop_entry_installed_the_item_also_names_its_themed_icon(
+    app: AppProcess, panel: Panel
+) -> None:
+    installed = app.cli("desktop-integration")  # puts the icon into the hicolor theme
+    assert installed.returncode == 0, installed.stderr
+    panel.start_watcher()
+    app.start()
+    wait_for(lambda: len(panel.items()) == 1, 20, "the item to register")
+    props = panel.props()
+    assert props["IconName"] == "io.github.g2atray.G2aTray"  # the name, for themed panels…
+    assert_real_pixmaps(props)  # …and pixmaps beside it
 
 
 def test_activate_and_the_menu_work_as_a_panel_drives_them(
@@ -206,6 +223,7 @@ def test_a_panel_that_starts_after_the_app_gets_the_icon(
     panel.start_watcher()  # the panel comes up late (a slow session start, a restart)
     wait_for(lambda: len(panel.items()) == 1, 20, "the late panel to get the item")
     props = panel.props()
-    assert props["Status"] == "Active" and pixmap_sizes(props)
+    assert props["Status"] == "Active"
+    assert_real_pixmaps(props)
     panel.click_menu("Session history…")  # the new icon kept the menu
     wait_for(lambda: bool(visible_windows(bare_desktop, "Session history")), 10, "history")

@@ -108,7 +108,7 @@ def test_ticket_urls_are_checked_again_before_opening(
     qapp: QApplication, profile: Profile, url: str
 ) -> None:
     opened: list[str] = []
-    app = TrayApp(qapp, AppPaths.default(), opener=lambda u: opened.append(u) or True)
+    app = TrayApp(qapp, AppPaths.default(), opener=lambda u, done: done(not opened.append(u)))
     try:
         app.open_ticket(url)
         app.open_ticket("https://h.example/ok")

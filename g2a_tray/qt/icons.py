@@ -3,15 +3,16 @@
 Windows get the SVG as it is (Qt's SVG engine renders each size crisply, HiDPI
 included). The tray gets more: a StatusNotifierItem panel receives the icon over D-Bus
 as a themed icon *name* (``IconName``) and as *pixmaps* (``IconPixmap``), and an SVG
-icon has no fixed sizes to send, so panels got a blank square. Tray icons therefore
-carry PNG-sized pixmaps rendered from the SVG, and the plain icon also carries the
-name the desktop entry installs into the icon theme (panels that prefer names use it).
+file icon has no fixed sizes to send. Tray icons therefore carry pixmaps rendered from
+the SVG; and when the icon theme has the app's icon (``g2a-tray desktop-integration``
+or a package installed it, the freedesktop convention), the plain icon is taken from
+the theme, so the panel also gets its name.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize
-from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPixmap
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon
 
 from g2a_tray import APP_ID
 from g2a_tray.core.paths import resource_file
@@ -28,42 +29,18 @@ def app_icon(state: str = "") -> QIcon:
     return QIcon(resource_path(f"g2a-tray-{state}.svg" if state else "g2a-tray.svg"))
 
 
-class _NamedIcon(QIconEngine):
-    """Fixed pixmaps plus a theme name: what ``QIcon::name()`` (and so a
-    StatusNotifierItem's ``IconName``) reports. Qt has no public way to give an icon
-    both, short of an engine."""
-
-    def __init__(self, pixmaps: QIcon, name: str) -> None:
-        super().__init__()
-        self._pixmaps = pixmaps
-        self._name = name
-
-    def iconName(self) -> str:
-        return self._name
-
-    def availableSizes(
-        self, mode: QIcon.Mode = QIcon.Mode.Normal, state: QIcon.State = QIcon.State.Off
-    ) -> list[QSize]:
-        return self._pixmaps.availableSizes(mode, state)
-
-    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        return self._pixmaps.pixmap(size, mode, state)
-
-    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        self._pixmaps.paint(painter, rect, mode=mode, state=state)
-
-    def clone(self) -> QIconEngine:
-        return _NamedIcon(self._pixmaps, self._name)
-
-
 def tray_icon(state: str = "") -> QIcon:
-    """The tray's icon for ``state``: pixmaps at the sizes panels use; the plain one
-    also named after the app (a badge has no themed name, so only pixmaps show it)."""
+    """The tray's icon for ``state``: the theme's (named) app icon when it has one, else
+    pixmaps at the sizes panels use. A badge has no themed name: pixmaps show it."""
+    if not state:
+        themed = QIcon.fromTheme(APP_ID)
+        if not themed.isNull():
+            return themed
     svg = app_icon(state)
     pixmaps = QIcon()
     for size in TRAY_SIZES:
         pixmaps.addPixmap(svg.pixmap(QSize(size, size)))
-    return pixmaps if state else QIcon(_NamedIcon(pixmaps, APP_ID))
+    return pixmaps
 
 
 def tray_icons() -> dict[str, QIcon]:

@@ -14,6 +14,7 @@ live in a private folder (:func:`g2a_tray.core.ipc_protocol.runtime_dir`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import tempfile
@@ -27,11 +28,40 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from g2a_tray.core import ipc_protocol
 from g2a_tray.core.instance_client import NotRunning, WrongOwner, is_running, send_request
 
-__all__ = ["InstanceServer", "NotRunning", "WrongOwner", "is_running", "send_request"]
+__all__ = [
+    "InstanceServer",
+    "NotRunning",
+    "PendingAnswer",
+    "WrongOwner",
+    "is_running",
+    "send_request",
+]
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+class PendingAnswer:
+    """An answer a handler gives later, from the GUI thread (``start`` waits for the
+    browser's hand-off without blocking anything)."""
+
+    def __init__(self) -> None:
+        self._send: Callable[[dict[str, Any]], None] | None = None
+        self._value: dict[str, Any] | None = None
+
+    def resolve(self, response: dict[str, Any]) -> None:
+        if self._send is not None:
+            self._send(response)
+        else:
+            self._value = response
+
+    def on_resolved(self, send: Callable[[dict[str, Any]], None]) -> None:
+        if self._value is not None:
+            send(self._value)
+        else:
+            self._send = send
+
+
+Handler = Callable[[dict[str, Any]], "dict[str, Any] | PendingAnswer"]
 CONNECT_TIMEOUT_MS = 1000
 REPLY_TIMEOUT_MS = 10000
 IDLE_TIMEOUT_MS = 5000  # a connection that has not sent its request by then is closed
@@ -81,6 +111,7 @@ class InstanceServer(QObject):
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_new_connection)
         self._buffers: dict[QLocalSocket, bytes] = {}
+        self._connected: set[QLocalSocket] = set()
 
     def set_handler(self, handler: Handler) -> None:
         """Who answers requests; set once the app is built (after :meth:`listen` won)."""
@@ -117,6 +148,7 @@ class InstanceServer(QObject):
         while self._server.hasPendingConnections():
             sock = self._server.nextPendingConnection()
             self._buffers[sock] = b""
+            self._connected.add(sock)
             sock.readyRead.connect(lambda s=sock: self._on_ready_read(s))
             sock.disconnected.connect(lambda s=sock: self._forget(s))
             # A client that connects and says nothing is let go (no timer outlives it).
@@ -132,6 +164,7 @@ class InstanceServer(QObject):
 
     def _forget(self, sock: QLocalSocket) -> None:
         self._buffers.pop(sock, None)
+        self._connected.discard(sock)
         sock.deleteLater()
 
     def _on_ready_read(self, sock: QLocalSocket) -> None:
@@ -160,9 +193,14 @@ class InstanceServer(QObject):
         except Exception as exc:
             log.exception("instance request %s failed", request.get("cmd"))
             response = {"ok": False, "error": f"internal error: {exc}"}
-        self._reply(sock, response)
+        if isinstance(response, PendingAnswer):
+            response.on_resolved(functools.partial(self._reply, sock))
+        else:
+            self._reply(sock, response)
 
     def _reply(self, sock: QLocalSocket, response: dict[str, Any]) -> None:
+        if sock not in self._connected:
+            return  # the client gave up waiting and went
         self._buffers.pop(sock, None)
         sock.write(QByteArray(ipc_protocol.encode(response)))
         sock.flush()
