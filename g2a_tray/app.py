@@ -68,6 +68,8 @@ class TrayApp(QObject):
         self.paths = paths
         self._open: Opener = opener or SystemBrowser(self)
         self.settings_store = SettingsStore(paths.settings_file)
+        # The first start on this account: no settings file, and never greeted before.
+        self._greet = not paths.settings_file.exists() and not self._greeted_marker.exists()
         loaded = self.settings_store.load()
         self.settings: Settings = loaded.settings
         self._startup_messages: list[tuple[str, str]] = []
@@ -141,6 +143,8 @@ class TrayApp(QObject):
             self.show_form()
         for title, message in self._startup_messages:
             self.notify_user(title, message)
+        if self._greet:
+            QTimer.singleShot(0, self.show_welcome)
         if os.environ.get("G2A_TRAY_BENCH_EXIT"):
             # Start-up benchmark: report once the event loop has shown the icon, then leave.
             QTimer.singleShot(0, self._bench_exit)
@@ -456,6 +460,30 @@ class TrayApp(QObject):
         self._history.show()
         self._history.raise_()
         self._history.activateWindow()
+
+    @property
+    def _greeted_marker(self) -> Path:
+        return self.paths.data_dir / "greeted"
+
+    def show_welcome(self) -> None:
+        """The first-run greeting (again from Settings): tickets and session updates."""
+        from g2a_tray.ui.welcome import WelcomeDialog
+
+        try:  # shown once: whatever the answer, not again at the next start
+            self._greeted_marker.parent.mkdir(parents=True, exist_ok=True)
+            self._greeted_marker.touch()
+        except OSError as exc:
+            log.warning("could not remember the greeting: %s", exc)
+        dialog = WelcomeDialog(self.settings)
+        dialog.setWindowIcon(app_icon())
+        self._place_on_pointer_screen(dialog)
+        if dialog.exec() != WelcomeDialog.DialogCode.Accepted:
+            log.info("welcome skipped")
+            return
+        try:
+            self._save_settings(dialog.chosen())
+        except (OSError, ValueError) as exc:
+            self.notify_user("g2a-tray: settings not saved", f"Your answers were not saved: {exc}")
 
     def show_settings(self) -> None:
         from g2a_tray.ui.settings_dialog import SettingsDialog

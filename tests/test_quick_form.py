@@ -14,7 +14,9 @@ from pytestqt.qtbot import QtBot
 from g2a_tray.app import TrayApp
 from g2a_tray.core.launch import LaunchRequest
 from g2a_tray.core.paths import AppPaths
+from g2a_tray.core.settings import Settings
 from g2a_tray.qt.single_instance import PendingAnswer
+from g2a_tray.ui.quick_form import QuickForm
 from tests.helpers import Profile, split_callback
 
 SETTINGS = (
@@ -207,3 +209,49 @@ def test_no_tray_shows_form_as_window_that_says_how_to_come_back(
     qtbot.keyClick(form.partner_object, Qt.Key.Key_Escape)
     assert form.isMinimized() or form.windowState() & Qt.WindowState.WindowMinimized
     assert form.isVisible()  # never invisible without a tray
+
+
+def test_an_empty_ticket_without_a_template_is_asked_about_once(qtbot: QtBot) -> None:
+    form = QuickForm()
+    qtbot.addWidget(form)
+    form.prepare(Settings())
+    form.show()
+    sent: list[LaunchRequest] = []
+    form.submitted.connect(sent.append)
+    qtbot.keyClick(form.partner_object, Qt.Key.Key_Return)
+    assert sent == []
+    assert form.general_error.isVisible() and "Press Enter again" in form.general_error.text()
+    qtbot.keyClick(form.partner_object, Qt.Key.Key_Return)  # yes, without a ticket
+    assert sent == [LaunchRequest("", "", "")]
+    form.prepare(Settings())  # the next session asks again
+    qtbot.keyClick(form.partner_object, Qt.Key.Key_Return)
+    assert len(sent) == 1
+
+
+def test_the_form_shrinks_back_once_an_error_is_fixed(qtbot: QtBot) -> None:
+    form = QuickForm()
+    qtbot.addWidget(form)
+    form.prepare(Settings())
+    form.show()
+    qtbot.waitExposed(form)
+    form.resize(form.width(), form.sizeHint().height())
+    before = form.height()
+    form.show_error("partner_object", "The ticket id is longer than 256 characters.")
+    assert form.height() > before
+    qtbot.keyClicks(form.partner_object, "1")  # the technician fixes it
+    assert not form.partner_object_error.isVisible()
+    assert form.height() == before
+
+
+def test_a_cleared_url_shows_what_the_template_will_use(qtbot: QtBot) -> None:
+    form = QuickForm()
+    qtbot.addWidget(form)
+    form.prepare(Settings(partner_object_url_template="https://h.example/t/{partnerObject}"))
+    qtbot.keyClicks(form.partner_object, "4711")
+    assert form.partner_object_url.text() == "https://h.example/t/4711"
+    form.partner_object_url.selectAll()
+    qtbot.keyClick(form.partner_object_url, Qt.Key.Key_Delete)
+    assert form.partner_object_url.text() == ""
+    assert form.partner_object_url.placeholderText() == (
+        "https://h.example/t/4711 (from the template)"
+    )

@@ -80,10 +80,6 @@ class CallbackListener(QObject):
             self._server = None
 
     @property
-    def listening(self) -> bool:
-        return self._server is not None
-
-    @property
     def port(self) -> int:
         return self._server.port if self._server is not None else 0
 

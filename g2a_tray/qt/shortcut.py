@@ -300,10 +300,6 @@ class GlobalShortcut(QObject):
         )
         self.active = ""  # the shortcut in effect, as portable text
 
-    @property
-    def supported(self) -> bool:
-        return self._backend is not None
-
     def apply(self, text: str) -> str | None:
         """Use ``text`` from now on ("" = none); returns a problem in plain words, or None."""
         if self._backend is not None:

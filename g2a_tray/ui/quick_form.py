@@ -28,6 +28,10 @@ ERROR_STYLE = (
     "color: palette(text); background: #fdecea; border-left: 3px solid #c62828; padding: 4px 6px;"
 )
 NOTICE_STYLE = "background: #fff8e1; border-left: 3px solid #f9a825; padding: 6px 8px;"
+NO_URL_PLACEHOLDER = "https://… (optional)"
+NO_TICKET_QUESTION = (
+    "No ticket id. Press Enter again to start a session without a ticket, or type one."
+)
 
 
 class QuickForm(QWidget):
@@ -45,7 +49,7 @@ class QuickForm(QWidget):
         self.setObjectName("quickForm")
         self._template = ""
         self._url_follows_template = True
-        self._tray_mode = True
+        self._no_ticket_confirmed = False
 
         self.notice = QLabel()
         self.notice.setWordWrap(True)
@@ -62,7 +66,7 @@ class QuickForm(QWidget):
 
         self.partner_object_url = QLineEdit()
         self.partner_object_url.setObjectName("partnerObjectUrl")
-        self.partner_object_url.setPlaceholderText("https://… (optional)")
+        self.partner_object_url.setPlaceholderText(NO_URL_PLACEHOLDER)
         self.partner_object_url.textEdited.connect(self._on_url_edited)
         self.partner_object_url_error = self._error_label()
 
@@ -116,6 +120,7 @@ class QuickForm(QWidget):
         self._template = settings.partner_object_url_template
         self._url_follows_template = True
         self.partner_object.setText(partner_object)
+        self._no_ticket_confirmed = False
         self._fill_url_from_template()
         index = self.layout_choice.findData(settings.layout)
         self.layout_choice.setCurrentIndex(max(index, 0))
@@ -125,7 +130,6 @@ class QuickForm(QWidget):
 
     def set_tray_mode(self, has_tray: bool) -> None:
         """Without a tray the form is the app's only window; say how to get it back."""
-        self._tray_mode = has_tray
         if has_tray:
             self.notice.hide()
         else:
@@ -138,24 +142,35 @@ class QuickForm(QWidget):
             self.notice.show()
         self._fit()
 
-    @property
-    def tray_mode(self) -> bool:
-        return self._tray_mode
-
     def _on_partner_object_edited(self, _text: str) -> None:
-        self.partner_object_error.hide()
+        self._no_ticket_confirmed = False
+        self._hide_message(self.partner_object_error)
+        self._hide_message(self.general_error)
         if self._url_follows_template:
             self._fill_url_from_template()
 
     def _on_url_edited(self, text: str) -> None:
-        self.partner_object_url_error.hide()
+        self._hide_message(self.partner_object_url_error)
         # Typing takes the URL over; clearing it gives it back to the template.
         self._url_follows_template = not text.strip()
+        self._show_url_placeholder()
 
     def _fill_url_from_template(self) -> None:
         ticket = self.partner_object.text().strip()
         url = expand_template(self._template, ticket) if self._template and ticket else ""
         self.partner_object_url.setText(url)
+        self._show_url_placeholder()
+
+    def _show_url_placeholder(self) -> None:
+        """An empty URL field says what will be used: the template's URL, if there is one."""
+        ticket = self.partner_object.text().strip()
+        if self._template and ticket:
+            text = f"{expand_template(self._template, ticket)} (from the template)"
+        elif self._template:
+            text = f"{self._template} (from the template)"
+        else:
+            text = NO_URL_PLACEHOLDER
+        self.partner_object_url.setPlaceholderText(text)
 
     # -- submitting
 
@@ -167,13 +182,30 @@ class QuickForm(QWidget):
         )
 
     def submit(self) -> None:
+        request = self.request()
+        nothing = not request.partner_object.strip() and not request.partner_object_url.strip()
+        if nothing and not self._template and not self._no_ticket_confirmed:
+            # Asked once: Enter again means it (a session for a walk-in customer).
+            self._no_ticket_confirmed = True
+            self.clear_errors()
+            self.general_error.setStyleSheet(NOTICE_STYLE)
+            self.show_error("", NO_TICKET_QUESTION)
+            self.partner_object.setFocus()
+            return
         self.clear_errors()
-        self.submitted.emit(self.request())
+        self.submitted.emit(request)
 
     def clear_errors(self) -> None:
         for label in (self.partner_object_error, self.partner_object_url_error, self.general_error):
             label.hide()
             label.clear()
+        self._fit()
+
+    def _hide_message(self, label: QLabel) -> None:
+        if label.isVisible():
+            label.hide()
+            label.clear()
+            self._fit()
 
     def show_error(self, field: str, message: str) -> None:
         """Show ``message`` under ``field`` (a LaunchError field name) and focus it."""
@@ -182,6 +214,8 @@ class QuickForm(QWidget):
             "partner_object_url": (self.partner_object_url_error, self.partner_object_url),
             "layout": (self.general_error, self.layout_choice),
         }.get(field, (self.general_error, None))
+        if message != NO_TICKET_QUESTION:
+            self.general_error.setStyleSheet(ERROR_STYLE)
         label.setText(message)
         label.show()
         self._fit()
@@ -189,13 +223,14 @@ class QuickForm(QWidget):
             widget.setFocus()
 
     def _fit(self) -> None:
-        """Grow to fit a message that appeared. Qt's height-for-width under-counts the
-        padded, word-wrapped message labels, so take the (generous) size hint instead."""
+        """Fit the height to what is shown: grow for a message, shrink back when it goes.
+        Qt's height-for-width under-counts the padded, word-wrapped message labels, so
+        take the (generous) size hint instead."""
         layout = self.layout()
         if layout is not None:
             layout.activate()
         needed = self.sizeHint().height()
-        if needed > self.height():
+        if needed != self.height():
             self.resize(self.width(), needed)
 
     # -- keys and closing

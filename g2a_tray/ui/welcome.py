@@ -1,0 +1,165 @@
+"""The first-run greeting: where tickets live, and how session updates reach the app.
+
+Shown once, on the first start with no settings file; skippable; reachable again from
+Settings. It only presents: :meth:`WelcomeDialog.chosen` turns the answers into new
+settings and the app saves them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from g2a_tray.core.helpdesk_presets import PRESETS
+from g2a_tray.core.launch import expand_template
+from g2a_tray.core.settings import Settings, check_relay_url, check_template
+
+CUSTOM, NONE = "Another helpdesk (type the pattern)", "No ticket links"
+DEFAULT_RELAY = "https://ntfy.sh"
+EXAMPLE_TICKET = "4711"
+HINT_STYLE = "color: palette(placeholder-text);"
+ERROR_STYLE = "color: #c62828;"
+
+
+class WelcomeDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to g2a-tray")
+        self._settings = settings
+
+        intro = QLabel(
+            "<b>g2a-tray starts GoToAssist remote support sessions from your tray.</b><br>"
+            "Two answers make it yours; you can change both later in Settings."
+        )
+
+        self.helpdesk = QComboBox()
+        self.helpdesk.addItems([p.name for p in PRESETS] + [CUSTOM, NONE])
+        self.site = QLineEdit()
+        self.site_label = QLabel()
+        self.pattern = QLineEdit(settings.partner_object_url_template)
+        self.pattern.setPlaceholderText("https://help.example.com/tickets/{partnerObject}")
+        self.pattern_label = QLabel("Ticket URL pattern:")
+        self.preview = QLabel()
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        tickets = QGroupBox("1. Where your tickets live")
+        tickets_form = QFormLayout(tickets)
+        tickets_form.addRow("Helpdesk:", self.helpdesk)
+        tickets_form.addRow(self.site_label, self.site)
+        tickets_form.addRow(self.pattern_label, self.pattern)
+        tickets_form.addRow("", self.preview)
+
+        explain = QLabel(
+            "GoToAssist tells g2a-tray when the customer joins and when the session ends.\n"
+            "Its servers cannot reach this computer, so those updates come through a relay:\n"
+            "an ntfy server that passes them on (ntfy.sh, or your company's own)."
+        )
+        explain.setStyleSheet(HINT_STYLE)
+        self.use_relay = QRadioButton("Through a relay (recommended)")
+        self.relay_url = QLineEdit(settings.relay.url or DEFAULT_RELAY)
+        self.local_only = QRadioButton("Only on this computer (no updates from GoToAssist)")
+        group = QButtonGroup(self)
+        group.addButton(self.use_relay)
+        group.addButton(self.local_only)
+        # A relay unless the technician already set up a public address of their own.
+        relayed = bool(settings.relay.url) or not settings.callback.public_url
+        (self.use_relay if relayed else self.local_only).setChecked(True)
+        updates = QGroupBox("2. How session updates reach you")
+        updates_layout = QVBoxLayout(updates)
+        updates_layout.addWidget(explain)
+        updates_layout.addWidget(self.use_relay)
+        relay_row = QFormLayout()
+        relay_row.setContentsMargins(24, 0, 0, 0)
+        relay_row.addRow("Relay server:", self.relay_url)
+        updates_layout.addLayout(relay_row)
+        updates_layout.addWidget(self.local_only)
+
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.skip_button = buttons.addButton("Skip", QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_button.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(tickets)
+        layout.addWidget(updates)
+        layout.addWidget(buttons)
+
+        self.helpdesk.currentIndexChanged.connect(self._show_choice)
+        self.site.textChanged.connect(self._update)
+        self.pattern.textChanged.connect(self._update)
+        self.relay_url.textChanged.connect(self._update)
+        self.use_relay.toggled.connect(self._update)
+        self.helpdesk.setCurrentIndex(len(PRESETS) if settings.partner_object_url_template else 0)
+        self._show_choice()
+
+    # -- what the technician chose
+
+    def template(self) -> str:
+        """The ticket-URL template chosen; raises ValueError in plain words."""
+        index = self.helpdesk.currentIndex()
+        if index < len(PRESETS):
+            return PRESETS[index].template(self.site.text())
+        if self.helpdesk.currentText() == NONE:
+            return ""
+        text = self.pattern.text().strip()
+        if not text:
+            raise ValueError("type your helpdesk's ticket URL with {partnerObject} in it")
+        return check_template(text)
+
+    def chosen(self) -> Settings:
+        """The settings with the answers in (call after the dialog was accepted)."""
+        relay_url = check_relay_url(self.relay_url.text()) if self.use_relay.isChecked() else ""
+        return self._settings.with_value(
+            ("partner_object_url_template",), self.template()
+        ).with_value(("relay", "url"), relay_url)
+
+    # -- presenting
+
+    def _show_choice(self) -> None:
+        index = self.helpdesk.currentIndex()
+        preset = PRESETS[index] if index < len(PRESETS) else None
+        self.site_label.setVisible(preset is not None)
+        self.site.setVisible(preset is not None)
+        if preset is not None:
+            self.site_label.setText(f"{preset.site_label[:1].upper()}{preset.site_label[1:]}:")
+            self.site.setPlaceholderText(preset.site_example)
+        custom = self.helpdesk.currentText() == CUSTOM
+        self.pattern_label.setVisible(custom)
+        self.pattern.setVisible(custom)
+        self._update()
+
+    def _update(self) -> None:
+        self.relay_url.setEnabled(self.use_relay.isChecked())
+        problem = ""
+        try:
+            template = self.template()
+            if self.use_relay.isChecked():
+                check_relay_url(self.relay_url.text())
+        except ValueError as exc:
+            problem = str(exc)
+        if problem:
+            self.preview.setStyleSheet(ERROR_STYLE)
+            self.preview.setText(problem[:1].upper() + problem[1:] + ".")
+        elif template:
+            self.preview.setStyleSheet(HINT_STYLE)
+            self.preview.setText(
+                f"Ticket {EXAMPLE_TICKET} opens {expand_template(template, EXAMPLE_TICKET)}"
+            )
+        else:
+            self.preview.setStyleSheet(HINT_STYLE)
+            self.preview.setText("Sessions start without a link to a ticket.")
+        self.save_button.setEnabled(not problem)
