@@ -84,7 +84,7 @@ def test_the_first_start_greets_once_and_saves_the_answers(
     app = TrayApp(qapp, AppPaths.default())
     try:
         app.start()
-        qtbot.waitUntil(lambda: first_start.settings_file.exists(), timeout=10000)
+        qtbot.waitUntil(first_start.settings_file.exists, timeout=10000)
     finally:
         app.shutdown()
     assert seen == ["Welcome to g2a-tray"]
