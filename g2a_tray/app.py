@@ -488,12 +488,15 @@ class TrayApp(QObject):
     def show_settings(self) -> None:
         from g2a_tray.ui.settings_dialog import SettingsDialog
 
+        autostart = Autostart()  # the login entry: written here, never by the dialog
         dialog = SettingsDialog(
             self.settings,
             self._save_settings,
             str(self.paths.settings_file),
             test_callback=self.listener.test_url,
-            autostart=Autostart(),
+            autostart_enabled=autostart.is_enabled(),
+            set_autostart=autostart.set_enabled,
+            show_welcome=lambda: QTimer.singleShot(0, self.show_welcome),
             test_relay=self.relay.test,
             relay_token_stored=bool(load_token(self.settings.relay.url)),
             save_relay_token=self._save_relay_token,
@@ -517,7 +520,9 @@ class TrayApp(QObject):
     def _save_settings(self, settings: Settings) -> None:
         self.settings_store.save(settings)
         previous, self.settings = self.settings, settings
-        if settings.shortcut != previous.shortcut:
+        if settings.shortcut != previous.shortcut or settings.shortcut != self.shortcut.active:
+            # Saving the same combination again retries a grab that failed (the program
+            # that held it may have gone).
             self._apply_shortcut(settings.shortcut)
         self.notifications.enabled = settings.notifications.enabled
         if settings.callback != previous.callback:

@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from g2a_tray.core.desktop_integration import Autostart
@@ -192,14 +192,24 @@ def test_start_with_my_desktop_writes_and_removes_the_autostart_entry(
     qtbot: QtBot, store: SettingsStore, tmp_path: Path
 ) -> None:
     auto = Autostart("linux", config_home=tmp_path / "xdg-config", command=["/usr/bin/g2a-tray"])
-    dialog = SettingsDialog(Settings(), store.save, "x", autostart=auto)
+
+    def dialog_for(auto: Autostart) -> SettingsDialog:
+        return SettingsDialog(
+            Settings(),
+            store.save,
+            "x",
+            autostart_enabled=auto.is_enabled(),
+            set_autostart=auto.set_enabled,
+        )
+
+    dialog = dialog_for(auto)
     qtbot.addWidget(dialog)
     assert not dialog.start_with_desktop.isHidden()
     assert not dialog.start_with_desktop.isChecked()
     dialog.start_with_desktop.setChecked(True)
     dialog.accept()
     assert auto.is_enabled() and "Exec=/usr/bin/g2a-tray run" in auto.path.read_text()
-    again = SettingsDialog(Settings(), store.save, "x", autostart=auto)
+    again = dialog_for(auto)
     qtbot.addWidget(again)
     assert again.start_with_desktop.isChecked()
     again.start_with_desktop.setChecked(False)
@@ -290,3 +300,74 @@ def test_the_relay_state_is_shown(qtbot: QtBot, store: SettingsStore) -> None:
     assert dialog.relay_state.text() == "Now: updates via x: connected"
     dialog.show_relay_state("updates via x: not reachable: <b>401</b>")
     assert dialog.relay_state.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_a_red_mark_goes_as_soon_as_its_field_is_edited(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = make(qtbot, store)
+    dialog.show()
+    dialog.service_url.setText("ftp://nope")
+    dialog.template.setText("https://h.example/{ticket}")
+    dialog.accept()
+    assert dialog.errors.isVisible()
+    assert dialog.service_url.styleSheet() and dialog.template.styleSheet()
+    qtbot.keyClicks(dialog.service_url, "x")
+    assert dialog.service_url.styleSheet() == "" and dialog.template.styleSheet()
+    assert dialog.errors.isVisible()  # one problem left
+    qtbot.keyClicks(dialog.template, "x")
+    assert not dialog.errors.isVisible()
+
+
+def test_fields_start_at_one_x_in_every_group(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = make(qtbot, store)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    def left(widget: QWidget) -> int:
+        return widget.mapTo(dialog, widget.rect().topLeft()).x()
+
+    lefts = {left(w) for w in (dialog.service_url, dialog.stale_after, dialog.listen_host)}
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    qtbot.waitUntil(dialog.relay_url.isVisible)
+    lefts |= {left(w) for w in (dialog.updates_mode, dialog.relay_url, dialog.topic_prefix)}
+    assert len(lefts) == 1, lefts
+
+
+def test_the_session_type_reads_in_words_and_saves_the_api_value(
+    qtbot: QtBot, store: SettingsStore
+) -> None:
+    dialog = make(qtbot, store, Settings(session_type="screen_sharing"))
+    assert dialog.session_type.currentText() == "Screen sharing"
+    dialog.stale_after.setValue(45)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.accept()
+    saved = SettingsStore(store.path).load().settings
+    assert saved.session_type == "screen_sharing"  # the user's spelling, kept
+    assert saved.sessions.stale_after_minutes == 45
+
+
+@pytest.mark.parametrize(
+    ("answer", "saved"), [("Keep Ctrl+Alt+G", "Ctrl+Alt+G"), ("No shortcut", "")]
+)
+def test_an_empty_shortcut_is_saved_only_when_meant(
+    qtbot: QtBot, store: SettingsStore, answer: str, saved: str
+) -> None:
+    dialog = make(qtbot, store)
+    dialog.shortcut.clear()  # as when another program swallowed the combination
+
+    def click() -> None:
+        box = next(
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible()
+        )
+        assert "another program" in box.text()
+        next(b for b in box.buttons() if b.text() == answer).click()
+
+    QTimer.singleShot(0, click)
+    dialog.accept()
+    if saved:
+        assert dialog.result() != dialog.DialogCode.Accepted  # still open, the old one back
+        assert dialog.shortcut.keySequence().toString() == saved
+    else:
+        assert dialog.result() == dialog.DialogCode.Accepted
+        assert SettingsStore(store.path).load().settings.shortcut == ""

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from g2a_tray.app import TrayApp
+from g2a_tray.core.paths import AppPaths
 from g2a_tray.qt.shortcut import Chord, GlobalShortcut, ShortcutError, X11Backend
-from tests.helpers import Desktop
+from tests.helpers import Desktop, Profile
 
 
 @pytest.fixture
@@ -91,3 +95,26 @@ def test_invalid_shortcuts_are_explained(text: str, words: str) -> None:
     assert problem is not None and words in problem
     with pytest.raises(ShortcutError):
         Chord.parse(text)
+
+
+def test_saving_the_same_shortcut_again_retries_a_grab_that_failed(
+    qapp: QApplication, profile: Profile, desktop: Desktop
+) -> None:
+    app = TrayApp(qapp, AppPaths.default())
+    app.shortcut.close()
+    app.shortcut = GlobalShortcut(backend=X11Backend(desktop.display), parent=app)
+    wanted = dataclasses.replace(app.settings, shortcut="Ctrl+Alt+T")
+    other = grab_elsewhere(desktop, "Ctrl+Alt+T")
+    try:
+        app._save_settings(wanted)
+        assert app.shortcut.active == ""  # taken: the user was told
+        assert "already taken" in app._notices[-1].text()
+    finally:
+        other.close()  # type: ignore[attr-defined]
+    try:
+        app._save_settings(wanted)  # the same again, now that the other program let go
+        assert app.shortcut.active == "Ctrl+Alt+T"
+    finally:
+        for box in list(app._notices):
+            box.close()
+        app.shutdown()

@@ -227,30 +227,49 @@ def check_bool(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Field:
-    """One settings key: its place in the TOML file and how its value is checked."""
+    """One settings key: its place in the TOML file, how its value is checked, and how
+    the settings dialog names it (``&`` marks the keyboard mnemonic)."""
 
     key: tuple[str, ...]
     check: Callable[[Any], Any]
+    label: str
+    hint: str = ""
 
     @property
     def name(self) -> str:
         return ".".join(self.key)
 
+    @property
+    def plain_label(self) -> str:
+        return self.label.replace("&", "")
+
 
 FIELDS: tuple[Field, ...] = (
-    Field(("service_url",), check_service_url),
-    Field(("session_type",), check_session_type),
-    Field(("layout",), check_layout),
-    Field(("partner_object_url_template",), check_template),
-    Field(("shortcut",), check_shortcut),
-    Field(("callback", "listen_host"), check_listen_host),
-    Field(("callback", "listen_port"), check_port),
-    Field(("callback", "public_url"), check_public_url),
-    Field(("notifications", "enabled"), check_bool),
-    Field(("relay", "url"), check_relay_url),
-    Field(("relay", "topic_prefix"), check_topic_prefix),
-    Field(("sessions", "stale_after_minutes"), check_stale_minutes),
+    Field(("service_url",), check_service_url, "Service &URL"),
+    Field(("session_type",), check_session_type, "Session &type"),
+    Field(("layout",), check_layout, "Default &layout"),
+    Field(
+        ("partner_object_url_template",),
+        check_template,
+        "Ticket URL te&mplate",
+        "In the template, <code>{partnerObject}</code> is replaced by the ticket id.",
+    ),
+    Field(("shortcut",), check_shortcut, "&Shortcut to open the form"),
+    Field(
+        ("sessions", "stale_after_minutes"),
+        check_stale_minutes,
+        '"No update" a&fter',
+        'GoToAssist sends nothing between "customer joined" and "ended": a session<br>'
+        'not heard of for this long reads "no update since …".',
+    ),
+    Field(("notifications", "enabled"), check_bool, "&Notifications"),
+    Field(("callback", "listen_host"), check_listen_host, "Listen &address"),
+    Field(("callback", "listen_port"), check_port, "Listen &port"),
+    Field(("callback", "public_url"), check_public_url, "P&ublic URL"),
+    Field(("relay", "url"), check_relay_url, "&Relay URL"),
+    Field(("relay", "topic_prefix"), check_topic_prefix, "Topic &prefix"),
 )
+FIELD_BY_NAME = {f.name: f for f in FIELDS}
 SECTIONS = ("callback", "notifications", "relay", "sessions")
 
 

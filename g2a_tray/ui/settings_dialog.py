@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QKeySequenceEdit,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSpinBox,
@@ -29,19 +30,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from g2a_tray.core.desktop_integration import Autostart
 from g2a_tray.core.settings import (
+    DEFAULT_SESSION_TYPE,
+    FIELD_BY_NAME,
     LAYOUT_FULL,
     LAYOUT_IFRAME,
+    MAX_STALE_MINUTES,
+    MIN_STALE_MINUTES,
     CallbackSettings,
     NotificationSettings,
     Problem,
     RelaySettings,
+    SessionSettings,
     Settings,
     check_public_url,
     normalized,
 )
-from g2a_tray.qt.dialogs import warn
+from g2a_tray.qt.dialogs import plain_box, warn
 from g2a_tray.ui.quick_form import ERROR_STYLE
 
 RELAY, LISTENER = "relay", "listener"
@@ -68,6 +73,31 @@ def _buddy(text: str, field: QWidget) -> QLabel:
     return label
 
 
+def _row(
+    form: QFormLayout, key: str, field: QWidget, shown: QWidget | QHBoxLayout | None = None
+) -> None:
+    """A row for settings key ``key``, labelled as the core's field table names it."""
+    label = _buddy(FIELD_BY_NAME[key].label + ":", field)
+    if isinstance(shown, QHBoxLayout):
+        form.addRow(label, shown)
+    else:
+        form.addRow(label, shown or field)
+
+
+def _align_labels(forms: list[QFormLayout]) -> None:
+    """One label column for every group: fields start at the same x all down the dialog."""
+    labels = [
+        widget
+        for form in forms
+        for row in range(form.rowCount())
+        if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
+        and (widget := item.widget()) is not None
+    ]
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)
+
+
 def _group(title: str) -> tuple[QGroupBox, QFormLayout, QVBoxLayout]:
     """A titled box with a form; wrapped hints go below the form, where Qt sizes them right."""
     box = QGroupBox(title)
@@ -87,7 +117,9 @@ class SettingsDialog(QDialog):
         *,
         parent: QWidget | None = None,
         test_callback: Callable[[str], None] | None = None,
-        autostart: Autostart | None = None,
+        autostart_enabled: bool | None = None,
+        set_autostart: Callable[[bool], None] | None = None,
+        show_welcome: Callable[[], None] | None = None,
         test_relay: Callable[[], None] | None = None,
         relay_token_stored: bool = False,
         save_relay_token: Callable[[str, str], None] | None = None,
@@ -99,30 +131,35 @@ class SettingsDialog(QDialog):
         self._save = save
         self._save_relay_token = save_relay_token
         self._base = settings
+        self._marked: set[str] = set()
 
         self.service_url = QLineEdit()
-        self.session_type = QComboBox()
-        self.session_type.setEditable(True)
-        self.session_type.addItems(["SCREEN_SHARING", "screen_sharing"])
+        self.session_type = QComboBox()  # the only type there is, in words (its API value kept)
+        self.session_type.addItem("Screen sharing", DEFAULT_SESSION_TYPE)
         self.layout_choice = QComboBox()
         self.layout_choice.addItem("Full browser window", LAYOUT_FULL)
         self.layout_choice.addItem("iFrame", LAYOUT_IFRAME)
         self.template = QLineEdit()
         self.template.setPlaceholderText("https://helpdesk.example.com/tickets/{partnerObject}")
         service, form, service_box = _group("GoToAssist")
-        form.addRow("Service &URL:", self.service_url)
-        form.addRow("Session &type:", self.session_type)
-        form.addRow("Default &layout:", self.layout_choice)
-        form.addRow("Ticket URL te&mplate:", self.template)
-        service_box.addWidget(
-            _hint("In the template, <code>{partnerObject}</code> is replaced by the ticket id.")
-        )
+        forms = [form]
+        _row(form, "service_url", self.service_url)
+        _row(form, "session_type", self.session_type)
+        _row(form, "layout", self.layout_choice)
+        _row(form, "partner_object_url_template", self.template)
+        service_box.addWidget(_hint(FIELD_BY_NAME["partner_object_url_template"].hint))
 
         self.shortcut = QKeySequenceEdit()
         self.shortcut.setMaximumSequenceLength(1)
         self.shortcut.setClearButtonEnabled(True)
-        keyboard, form, _ = _group("Keyboard")
-        form.addRow("&Shortcut to open the form:", self.shortcut)
+        self.stale_after = QSpinBox()
+        self.stale_after.setRange(MIN_STALE_MINUTES, MAX_STALE_MINUTES)
+        self.stale_after.setSuffix(" minutes without news")
+        keyboard, form, keyboard_box = _group("Keyboard and sessions")
+        forms.append(form)
+        _row(form, "shortcut", self.shortcut)
+        _row(form, "sessions.stale_after_minutes", self.stale_after)
+        keyboard_box.addWidget(_hint(FIELD_BY_NAME["sessions.stale_after_minutes"].hint))
 
         self.listen_host = QLineEdit()
         self.listen_port = QSpinBox()
@@ -137,7 +174,8 @@ class SettingsDialog(QDialog):
         self.updates_mode.addItem("A relay (ntfy): no tunnel needed", RELAY)
         self.updates_mode.addItem("This computer's listener, through a public URL", LISTENER)
         mode_form = QFormLayout()
-        mode_form.addRow("Receive &updates through:", self.updates_mode)
+        mode_form.addRow(_buddy("Receive upd&ates through:", self.updates_mode), self.updates_mode)
+        forms.append(mode_form)
         updates_box.addLayout(mode_form)
         self.updates_pages = QStackedWidget()
         updates_box.addWidget(self.updates_pages)
@@ -147,6 +185,7 @@ class SettingsDialog(QDialog):
         relay_box.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        forms.append(form)
         self.relay_url = QLineEdit()
         self.relay_url.setPlaceholderText("https://ntfy.example.com")
         try_out = QPushButton("Try ntfy.sh")
@@ -155,9 +194,9 @@ class SettingsDialog(QDialog):
         url_row = QHBoxLayout()
         url_row.addWidget(self.relay_url, 1)
         url_row.addWidget(try_out)
-        form.addRow(_buddy("&Relay URL:", self.relay_url), url_row)
+        _row(form, "relay.url", self.relay_url, url_row)
         self.topic_prefix = QLineEdit()
-        form.addRow("Topic &prefix:", self.topic_prefix)
+        _row(form, "relay.topic_prefix", self.topic_prefix)
         self.relay_token = QLineEdit()
         self.relay_token.setEchoMode(QLineEdit.EchoMode.Password)
         self.relay_token.setPlaceholderText(
@@ -210,9 +249,10 @@ class SettingsDialog(QDialog):
         callbacks_box.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Listen &address:", self.listen_host)
-        form.addRow("Listen &port:", self.listen_port)
-        form.addRow("P&ublic URL:", self.public_url)
+        forms.append(form)
+        _row(form, "callback.listen_host", self.listen_host)
+        _row(form, "callback.listen_port", self.listen_port)
+        _row(form, "callback.public_url", self.public_url)
         callbacks_box.addLayout(form)
         callbacks_box.addWidget(
             _hint(
@@ -225,7 +265,8 @@ class SettingsDialog(QDialog):
         self.updates_mode.currentIndexChanged.connect(self._show_updates_page)
 
         self._test_callback = test_callback
-        self._autostart = autostart
+        self._set_autostart = set_autostart
+        self._autostart_was = bool(autostart_enabled)
         self.test_button = QPushButton("&Test callback URL")
         self.test_button.setToolTip(
             "Send a test update to the public URL (or the listener itself) and check that it "
@@ -269,12 +310,21 @@ class SettingsDialog(QDialog):
         layout.addWidget(callbacks)
         layout.addWidget(self.notifications)
         self.start_with_desktop = QCheckBox("Start g2a-tray when I log in")
-        self.start_with_desktop.setVisible(autostart is not None)
-        self.start_with_desktop.setChecked(autostart is not None and autostart.is_enabled())
+        self.start_with_desktop.setVisible(autostart_enabled is not None)
+        self.start_with_desktop.setChecked(self._autostart_was)
         layout.addWidget(self.start_with_desktop)
         layout.addWidget(self.errors)
-        layout.addWidget(_hint(f"Stored in <code>{settings_path}</code>"))
+        footer = QHBoxLayout()
+        footer.addWidget(_hint(f"Stored in <code>{settings_path}</code>"), 1)
+        if show_welcome is not None:
+            welcome = QPushButton("&Welcome guide…")
+            welcome.setToolTip("The first-run questions again: your helpdesk and session updates")
+            welcome.clicked.connect(self.reject)  # this dialog closes; the guide opens
+            welcome.clicked.connect(show_welcome)
+            footer.addWidget(welcome)
+        layout.addLayout(footer)
         layout.addWidget(buttons)
+        _align_labels(forms)
         self.setMinimumWidth(600)
         self._fields: dict[str, QWidget] = {
             "service_url": self.service_url,
@@ -288,8 +338,46 @@ class SettingsDialog(QDialog):
             "notifications.enabled": self.notifications,
             "relay.url": self.relay_url,
             "relay.topic_prefix": self.topic_prefix,
+            "sessions.stale_after_minutes": self.stale_after,
         }
         self._fill(settings)
+        # A red mark goes as soon as its field is edited; the list of problems with the last.
+        for key, widget in self._fields.items():
+            for signal_name in (
+                "textEdited",
+                "currentIndexChanged",
+                "valueChanged",
+                "keySequenceChanged",
+                "toggled",
+            ):
+                signal = getattr(widget, signal_name, None)
+                if signal is not None:
+                    signal.connect(lambda *_args, k=key: self._clear_mark(k))
+
+    def _clear_mark(self, key: str) -> None:
+        if key not in self._marked:
+            return
+        self._marked.discard(key)
+        self._fields[key].setStyleSheet("")
+        if not self._marked:
+            self.errors.hide()
+
+    def _confirm_no_shortcut(self) -> bool:
+        """An empty shortcut is kept only when meant: a combination another program holds
+        never reaches this field, so the field can end up empty by accident."""
+        box = plain_box(
+            QMessageBox.Icon.Question,
+            "No shortcut?",
+            f"The shortcut field is empty, so {self._base.shortcut} would no longer open the "
+            "form.\n\nIf you pressed a key combination and nothing appeared, another program "
+            "holds it: try another.",
+            self,
+        )
+        keep = box.addButton(f"Keep {self._base.shortcut}", QMessageBox.ButtonRole.RejectRole)
+        box.addButton("No shortcut", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        return box.clickedButton() is not keep
 
     def _start_test(self) -> None:
         assert self._test_callback is not None
@@ -366,7 +454,7 @@ class SettingsDialog(QDialog):
 
     def _fill(self, settings: Settings) -> None:
         self.service_url.setText(settings.service_url)
-        self.session_type.setCurrentText(settings.session_type)
+        self.session_type.setItemData(0, settings.session_type)  # the user's spelling, kept
         self.layout_choice.setCurrentIndex(max(self.layout_choice.findData(settings.layout), 0))
         self.template.setText(settings.partner_object_url_template)
         self.shortcut.setKeySequence(
@@ -384,12 +472,13 @@ class SettingsDialog(QDialog):
         if relay_mode or not self.relay_url.text():
             self.relay_url.setText(settings.relay.url)
         self.topic_prefix.setText(settings.relay.topic_prefix)
+        self.stale_after.setValue(settings.sessions.stale_after_minutes)
 
     def edited(self) -> Settings:
         """The settings as shown, not yet checked."""
         return Settings(
             service_url=self.service_url.text(),
-            session_type=self.session_type.currentText(),
+            session_type=str(self.session_type.currentData()),
             layout=str(self.layout_choice.currentData()),
             partner_object_url_template=self.template.text(),
             shortcut=self.shortcut.keySequence().toString(QKeySequence.SequenceFormat.PortableText),
@@ -403,6 +492,7 @@ class SettingsDialog(QDialog):
                 url=self.relay_url.text() if self.relay_mode else "",
                 topic_prefix=self.topic_prefix.text(),
             ),
+            sessions=SessionSettings(stale_after_minutes=self.stale_after.value()),
         )
 
     @property
@@ -418,13 +508,22 @@ class SettingsDialog(QDialog):
         if problems:
             for problem in problems:
                 self._fields[problem.key].setStyleSheet(INVALID_STYLE)
+            self._marked = {p.key for p in problems}
             self.errors.setText(
                 "Please correct:\n" + "\n".join(f"• {_label(p.key)}: {p.reason}." for p in problems)
             )
             self.errors.show()
+            self._fit_height()
             self._fields[problems[0].key].setFocus()
             return
         self.errors.hide()
+        if not settings.shortcut and self._base.shortcut and not self._confirm_no_shortcut():
+            self.shortcut.setKeySequence(
+                QKeySequence.fromString(
+                    self._base.shortcut, QKeySequence.SequenceFormat.PortableText
+                )
+            )
+            return
         token = self.relay_token.text().strip()
         if self._save_relay_token is not None and (token or self._forget_requested):
             try:
@@ -442,11 +541,11 @@ class SettingsDialog(QDialog):
                 "Your previous settings file is unchanged.",
             )
             return
-        if self._autostart is not None:
+        if self._set_autostart is not None:
             wanted = self.start_with_desktop.isChecked()
             try:
-                if wanted != self._autostart.is_enabled():
-                    self._autostart.set_enabled(wanted)
+                if wanted != self._autostart_was:
+                    self._set_autostart(wanted)
             except OSError as exc:
                 warn(
                     self,
@@ -457,20 +556,6 @@ class SettingsDialog(QDialog):
         super().accept()
 
 
-_LABELS = {
-    "service_url": "Service URL",
-    "session_type": "Session type",
-    "layout": "Default layout",
-    "partner_object_url_template": "Ticket URL template",
-    "shortcut": "Shortcut",
-    "callback.listen_host": "Listen address",
-    "callback.listen_port": "Listen port",
-    "callback.public_url": "Public URL",
-    "notifications.enabled": "Notifications",
-    "relay.url": "Relay URL",
-    "relay.topic_prefix": "Topic prefix",
-}
-
-
 def _label(key: str) -> str:
-    return _LABELS.get(key, key)
+    field = FIELD_BY_NAME.get(key)
+    return field.plain_label if field is not None else key
