@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from g2a_tray import APP_ID, APP_NAME, __version__
 from g2a_tray.core.desktop_integration import Autostart
+from g2a_tray.core.ipc_protocol import Command
 from g2a_tray.core.launch import Launch, LaunchError, LaunchRequest
 from g2a_tray.core.notifications import note_for
 from g2a_tray.core.paths import AppPaths
@@ -183,37 +184,45 @@ class TrayApp(QObject):
     # -- the instance socket
 
     def handle_request(self, request: dict[str, Any]) -> dict[str, Any] | PendingAnswer:
-        """Answer a later ``g2a-tray`` process (see core/ipc_protocol.py)."""
-        cmd = request["cmd"]
-        if cmd == "ping":
-            return {
-                "ok": True,
-                "version": __version__,
-                "pid": os.getpid(),
-                "updates": self.relay.state.describe(),
-            }
-        if cmd == "show-form":
-            self.show_form(request.get("partnerObject", ""))
-            return {"ok": True}
-        if cmd == "open-link":
-            return self.open_link(request.get("url", ""))
-        if cmd == "show-history":
-            self.show_history()
-            return {"ok": True}
-        if cmd == "quit":
-            QTimer.singleShot(0, self.quit)  # answer first, then go
-            return {"ok": True, "pid": os.getpid()}
-        if cmd == "start":
-            launch_request = LaunchRequest(
-                partner_object=request.get("partnerObject", ""),
-                partner_object_url=request.get("partnerObjectUrl", ""),
-                layout=request.get("layout", self.settings.layout),
-            )
-            try:
-                return self._start_and_answer(launch_request)
-            except LaunchError as exc:
-                return {"ok": False, "error": str(exc)}
-        return {"ok": False, "error": f"unknown command {cmd!r}"}
+        """Answer a later ``g2a-tray`` process: ``request`` was checked against the
+        protocol's command table (core/ipc_protocol.py), so its ``cmd`` is a Command."""
+        handlers: dict[Command, Callable[[dict[str, Any]], dict[str, Any] | PendingAnswer]] = {
+            Command.PING: self._ping,
+            Command.SHOW_FORM: lambda r: self._done(self.show_form, r.get("partnerObject", "")),
+            Command.SHOW_HISTORY: lambda _r: self._done(self.show_history),
+            Command.START: self._start_request,
+            Command.OPEN_LINK: lambda r: self.open_link(r.get("url", "")),
+            Command.QUIT: self._quit_request,
+        }
+        return handlers[Command(request["cmd"])](request)
+
+    @staticmethod
+    def _done(action: Callable[..., None], *args: Any) -> dict[str, Any]:
+        action(*args)
+        return {"ok": True}
+
+    def _ping(self, _request: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "version": __version__,
+            "pid": os.getpid(),
+            "updates": self.relay.state.describe(),
+        }
+
+    def _quit_request(self, _request: dict[str, Any]) -> dict[str, Any]:
+        QTimer.singleShot(0, self.quit)  # answer first, then go
+        return {"ok": True, "pid": os.getpid()}
+
+    def _start_request(self, request: dict[str, Any]) -> dict[str, Any] | PendingAnswer:
+        launch_request = LaunchRequest(
+            partner_object=request.get("partnerObject", ""),
+            partner_object_url=request.get("partnerObjectUrl", ""),
+            layout=request.get("layout", self.settings.layout),
+        )
+        try:
+            return self._start_and_answer(launch_request)
+        except LaunchError as exc:
+            return {"ok": False, "error": str(exc)}
 
     def open_link(self, link: str) -> dict[str, Any] | PendingAnswer:
         """A ``g2a-tray://start?…`` link, usually from a browser: start the session it
@@ -597,7 +606,7 @@ def create_qapplication(argv: list[str]) -> QApplication:
 def run_app(paths: AppPaths, background: bool) -> int:
     """Run the tray app until Quit; hand over to an app that already runs."""
     from g2a_tray.core.instance_client import NotRunning, WrongOwner, send_request
-    from g2a_tray.core.ipc_protocol import UnsafeRuntimeDir, socket_name
+    from g2a_tray.core.ipc_protocol import UnsafeRuntimeDir, request, socket_name
     from g2a_tray.qt.crash import CrashReporter
     from g2a_tray.qt.signals import QuitOnSignals
 
@@ -619,7 +628,7 @@ def run_app(paths: AppPaths, background: bool) -> int:
         if background:
             return 0
         try:
-            send_request(server.name, {"cmd": "show-form"})
+            send_request(server.name, request(Command.SHOW_FORM))
         except (NotRunning, WrongOwner, TimeoutError, ValueError) as exc:
             log.error("another g2a-tray holds the socket but did not answer: %s", exc)
             sys.stderr.write(

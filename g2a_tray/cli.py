@@ -202,8 +202,10 @@ def _dispatch(command: str, args: argparse.Namespace, paths: AppPaths) -> int:
     if command == "run":
         return _run(paths, background=getattr(args, "background", False))
     if command in ("new-session", "history"):
-        cmd = "show-form" if command == "new-session" else "show-history"
-        _request(paths, {"cmd": cmd}, start_app=True)
+        from g2a_tray.core.ipc_protocol import Command, request
+
+        cmd = Command.SHOW_FORM if command == "new-session" else Command.SHOW_HISTORY
+        _request(paths, request(cmd), start_app=True)
         return EXIT_OK
     if command == "start":
         return _start(paths, args)
@@ -261,7 +263,9 @@ def _run(paths: AppPaths, background: bool) -> int:
     if running:
         if background:
             return EXIT_OK
-        _request(paths, {"cmd": "show-form"}, start_app=False)
+        from g2a_tray.core.ipc_protocol import Command, request
+
+        _request(paths, request(Command.SHOW_FORM), start_app=False)
         return EXIT_OK
     from g2a_tray.app import run_app
 
@@ -269,11 +273,13 @@ def _run(paths: AppPaths, background: bool) -> int:
 
 
 def _start(paths: AppPaths, args: argparse.Namespace) -> int:
-    message = {
-        "cmd": "start",
-        "partnerObject": args.partner_object,
-        "partnerObjectUrl": args.partner_object_url,
-    }
+    from g2a_tray.core.ipc_protocol import Command, request
+
+    message = request(
+        Command.START,
+        partnerObject=args.partner_object,
+        partnerObjectUrl=args.partner_object_url,
+    )
     if args.layout is not None:
         message["layout"] = args.layout
     response = _request(paths, message, start_app=True)
@@ -288,9 +294,10 @@ def _start(paths: AppPaths, args: argparse.Namespace) -> int:
 
 def _quit(paths: AppPaths) -> int:
     from g2a_tray.core.instance_client import NotRunning
+    from g2a_tray.core.ipc_protocol import Command, request
 
     try:
-        response = _send(_socket_name(paths), {"cmd": "quit"})
+        response = _send(_socket_name(paths), request(Command.QUIT))
     except NotRunning:
         sys.stderr.write("g2a-tray is not running.\n")
         return EXIT_OK
@@ -322,10 +329,12 @@ def _alive(pid: int) -> bool:
 
 
 def _open(paths: AppPaths, link: str) -> int:
+    from g2a_tray.core.ipc_protocol import Command, request
+
     if not link.strip():  # a menu launch of the desktop entry: "g2a-tray open %u" with no URL
-        _request(paths, {"cmd": "show-form"}, start_app=True)
+        _request(paths, request(Command.SHOW_FORM), start_app=True)
         return EXIT_OK
-    response = _request(paths, {"cmd": "open-link", "url": link}, start_app=True)
+    response = _request(paths, request(Command.OPEN_LINK, url=link), start_app=True)
     print(response["url"])
     if not response.get("opened", False):
         sys.stderr.write(
@@ -491,10 +500,16 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
 def _updates_line(paths: AppPaths) -> str:
     """Where session updates stand, as the running app sees them."""
     from g2a_tray.core.instance_client import NotRunning, WrongOwner, send_request
-    from g2a_tray.core.ipc_protocol import ProtocolError, UnsafeRuntimeDir, socket_name
+    from g2a_tray.core.ipc_protocol import (
+        Command,
+        ProtocolError,
+        UnsafeRuntimeDir,
+        request,
+        socket_name,
+    )
 
     try:
-        answer = send_request(socket_name(paths.config_dir), {"cmd": "ping"}, timeout_s=3.0)
+        answer = send_request(socket_name(paths.config_dir), request(Command.PING), timeout_s=3.0)
     except (NotRunning, WrongOwner, TimeoutError, ProtocolError, UnsafeRuntimeDir):
         return "Updates: g2a-tray is not running, so none are received now."
     updates = answer.get("updates")

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from g2a_tray.core.ipc_protocol import socket_name
+from g2a_tray.core.ipc_protocol import Command, request, socket_name
 from g2a_tray.simulator.server import SimulatorServer
 from g2a_tray.simulator.service import SimSession, Simulator
 from g2a_tray.spawn import app_command, child_env
@@ -80,7 +80,7 @@ def run_demo(auto: tuple[float, float], ticket: str, *, relay: bool = False) -> 
         def on_change(session: SimSession) -> None:
             if session.finished:
                 try:
-                    send_request(name, {"cmd": "show-history"})
+                    send_request(name, request(Command.SHOW_HISTORY))
                 except (NotRunning, TimeoutError, ValueError) as exc:
                     log.info("demo: could not show the history: %s", exc)
 
@@ -92,7 +92,7 @@ def run_demo(auto: tuple[float, float], ticket: str, *, relay: bool = False) -> 
                 sys.stderr.write("g2a-tray demo: the app did not start; see the messages above.\n")
                 return 1
             time.sleep(0.05)  # another process's socket: nothing to wait on but polling
-        send_request(name, {"cmd": "show-form", "partnerObject": ticket})
+        send_request(name, request(Command.SHOW_FORM, partnerObject=ticket))
         join_s, end_s = auto
         print(
             f"g2a-tray demo is running (profile {profile}).\n"
@@ -110,7 +110,7 @@ def run_demo(auto: tuple[float, float], ticket: str, *, relay: bool = False) -> 
     finally:
         if app is not None and app.poll() is None:
             try:
-                send_request(name, {"cmd": "quit"})
+                send_request(name, request(Command.QUIT))
                 app.wait(10)
             except (NotRunning, TimeoutError, ValueError, subprocess.TimeoutExpired):
                 app.kill()

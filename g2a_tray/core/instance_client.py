@@ -92,6 +92,7 @@ def send_request(
 def is_running(name: str) -> bool:
     """Whether this user's app answers on ``name`` (another user's process does not count)."""
     try:
-        return bool(send_request(name, {"cmd": "ping"}, timeout_s=3.0).get("ok"))
+        ping = ipc_protocol.request(ipc_protocol.Command.PING)
+        return bool(send_request(name, ping, timeout_s=3.0).get("ok"))
     except (NotRunning, TimeoutError, ipc_protocol.ProtocolError):
         return False

@@ -17,12 +17,41 @@ import os
 import stat
 import sys
 import tempfile
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 16 * 1024  # a request is a few short strings; an answer a URL or two
-COMMANDS = ("ping", "show-form", "show-history", "start", "open-link", "quit")
+
+
+class Command(StrEnum):
+    """Every request the running app answers; the client and the app both use these."""
+
+    PING = "ping"
+    SHOW_FORM = "show-form"
+    SHOW_HISTORY = "show-history"
+    START = "start"
+    OPEN_LINK = "open-link"
+    QUIT = "quit"
+
+
+# The text arguments each command takes (all optional): the one table of the protocol.
+COMMANDS: dict[Command, tuple[str, ...]] = {
+    Command.PING: (),
+    Command.SHOW_FORM: ("partnerObject",),
+    Command.SHOW_HISTORY: (),
+    Command.START: ("partnerObject", "partnerObjectUrl", "layout"),
+    Command.OPEN_LINK: ("url",),
+    Command.QUIT: (),
+}
+
+
+def request(cmd: Command, **arguments: str) -> dict[str, Any]:
+    """A request for ``cmd``; an argument the command does not take is a bug here."""
+    unknown = set(arguments) - set(COMMANDS[cmd])
+    assert not unknown, f"{cmd} takes no {sorted(unknown)}"
+    return {"cmd": cmd.value, **arguments}
 
 
 class ProtocolError(ValueError):
@@ -111,13 +140,21 @@ def _decode(line: bytes) -> dict[str, Any]:
 
 
 def decode_request(line: bytes) -> dict[str, Any]:
+    """The request as a dict whose ``cmd`` is a :class:`Command` and whose other keys
+    are the text arguments that command takes (unknown ones are refused)."""
     message = _decode(line)
-    if message.get("cmd") not in COMMANDS:
-        raise ProtocolError(f"unknown command {message.get('cmd')!r}")
+    try:
+        cmd = Command(str(message.get("cmd")))
+    except ValueError:
+        raise ProtocolError(f"unknown command {message.get('cmd')!r}") from None
     for key, value in message.items():
-        if key not in ("v", "cmd") and not isinstance(value, str):
+        if key in ("v", "cmd"):
+            continue
+        if key not in COMMANDS[cmd]:
+            raise ProtocolError(f"{cmd.value} takes no argument {key[:40]!r}")
+        if not isinstance(value, str):
             raise ProtocolError(f"argument {key!r} must be text")
-    return message
+    return {**message, "cmd": cmd}
 
 
 def decode_response(line: bytes) -> dict[str, Any]:

@@ -26,6 +26,9 @@ def test_round_trip() -> None:
         (b'{"cmd": "ping"}', "version"),
         (b'{"v": 1, "cmd": "rm -rf"}', "unknown command"),
         (b'{"v": 1, "cmd": "start", "partnerObject": 5}', "must be text"),
+        (b'{"v": 1, "cmd": "ping", "partnerObject": "1"}', "ping takes no argument"),
+        (b'{"v": 1, "cmd": "start", "rm": "-rf"}', "start takes no argument"),
+        (b'{"v": 1}', "unknown command"),
         (b"\xff", "not JSON"),
         (b"x" * (p.MAX_LINE_BYTES + 1), "too long"),
     ],
@@ -89,3 +92,10 @@ def test_a_folder_that_is_a_symlink_is_refused(
 def test_garbage_lines_are_protocol_errors(line: bytes) -> None:
     with pytest.raises(p.ProtocolError):
         p.decode_request(line)
+
+
+def test_every_command_in_the_table_round_trips_with_its_arguments() -> None:
+    for cmd, arguments in p.COMMANDS.items():
+        line = p.encode(p.request(cmd, **{name: "x" for name in arguments}))
+        decoded = p.decode_request(line.rstrip(b"\n"))
+        assert decoded["cmd"] is cmd and all(decoded[name] == "x" for name in arguments)
