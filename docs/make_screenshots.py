@@ -100,6 +100,53 @@ def shoot_page(url: str, name: str) -> None:
     print("wrote", OUT / name)
 
 
+def greet_welcome(desk: Desktop, root: Path, bus_address: str) -> None:
+    """The first-run greeting, as a brand-new user sees it (no settings file yet)."""
+    newcomer = Profile.create(root)
+    newcomer.settings_file.unlink()
+    env = desk.env(newcomer)
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus_address
+    app = AppProcess(newcomer, env)
+    try:
+        app.start()
+        wait_for(lambda: bool(window_ids(desk, "Welcome to g2a-tray")), 10, "the greeting")
+        wid = window_ids(desk, "Welcome to g2a-tray")[0]
+        desk.x("xdotool", "windowfocus", wid)
+        desk.x("xdotool", "type", "--delay", "20", "acme")  # the Zendesk subdomain
+        settle()
+        shoot(desk, "welcome.png", geometry(desk, wid))
+        desk.x("xdotool", "key", "Escape")  # skipped: nothing is written
+    finally:
+        app.stop()
+
+
+def age_session(profile: Profile, ticket: str, hours: int) -> None:
+    """Move one session's times back, as if its "ended" update never came."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    then = (datetime.now(UTC) - timedelta(hours=hours)).isoformat(timespec="seconds")
+    db = sqlite3.connect(profile.root / "data" / "g2a-tray" / "sessions.sqlite3")
+
+    def joined() -> bool:
+        row = db.execute("SELECT status FROM launches WHERE partner_object = ?", (ticket,))
+        return row.fetchone() == ("active",)
+
+    wait_for(joined, 10, f"ticket {ticket}'s join to be recorded")
+    with db:
+        db.execute(
+            "UPDATE events SET received_at = ?, customer_joined_at = ? WHERE launch_id ="
+            " (SELECT id FROM launches WHERE partner_object = ?)",
+            (then, then, ticket),
+        )
+        db.execute(
+            "UPDATE launches SET launched_at = ?, last_update_at = ?, customer_joined_at = ?"
+            " WHERE partner_object = ?",
+            (then, then, then, ticket),
+        )
+    db.close()
+
+
 def settle() -> None:
     time.sleep(0.6)  # let the X server paint before grabbing pixels (no signal crosses to it)
 
@@ -124,6 +171,7 @@ def main() -> None:
             f'[relay]\nurl = "{relay.url}"\n'
         )
         bus = start_dunst_bus(desk.display, Path(tmp))
+        greet_welcome(desk, Path(tmp) / "new-user", bus.address)
         env = desk.env(profile)
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
         app = AppProcess(profile, env)
@@ -139,11 +187,11 @@ def main() -> None:
             shoot(desk, "tray-menu.png", (1280 - 300, 0, 300, 130))
             desk.x("xdotool", "key", "Escape")
 
-            from g2a_tray.core.ipc_protocol import socket_name
+            from g2a_tray.core.ipc_protocol import Command, request, socket_name
             from g2a_tray.qt.single_instance import send_request
 
             send_request(
-                socket_name(profile.config_dir), {"cmd": "show-form", "partnerObject": "4711"}
+                socket_name(profile.config_dir), request(Command.SHOW_FORM, partnerObject="4711")
             )
             wait_for(lambda: bool(window_ids(desk, "Start a GoToAssist session")), 10, "the form")
             settle()
@@ -161,12 +209,16 @@ def main() -> None:
             shoot(desk, "settings.png", (x, y, w, h))
             desk.x("xdotool", "key", "Escape")
 
-            # Two sessions through the GoToAssist simulator, driven as in a browser.
+            # Sessions through the GoToAssist simulator, driven as in a browser: one whose
+            # "ended" never came (made three hours old), one that ends, one still waiting.
             browser = httpx.Client(timeout=10, follow_redirects=True)
             launchers = []
-            for ticket in ("4711", "4712"):
+            for ticket in ("4690", "4711", "4712"):
                 url = app.cli("start", ticket).stdout.strip()
                 launchers.append(str(browser.get(url).url))
+            browser.post(f"{launchers[0]}/join")
+            age_session(profile, "4690", hours=3)
+            launchers = launchers[1:]
             browser.post(f"{launchers[0]}/join")
             settle()
             shoot(desk, "notification.png", (1280 - 340, 30, 340, 120))
@@ -176,7 +228,12 @@ def main() -> None:
 
             desk.x("xdotool", "mousemove", str(ix + iw // 2), str(iy + ih // 2), "click", "3")
             settle()
-            shoot(desk, "tray-menu-sessions.png", (1280 - 300, 0, 300, 160))
+            desk.x("xdotool", "key", "Down", "Down", "Right")  # Recent sessions, opened
+            settle()
+            shoot(desk, "tray-menu-sessions.png", (1280 - 620, 0, 620, 170))
+            desk.x("xdotool", "key", "Escape", "Escape")
+            desk.x("xdotool", "mousemove", str(ix + iw // 2), str(iy + ih // 2), "click", "3")
+            settle()
             desk.x("xdotool", "key", "Down", "Down", "Down", "Return")  # Session history…
             wait_for(lambda: bool(window_ids(desk, "Session history")), 10, "the history")
             settle()

@@ -105,6 +105,7 @@ class WelcomeDialog(QDialog):
         self.use_relay.toggled.connect(self._update)
         self.helpdesk.setCurrentIndex(len(PRESETS) if settings.partner_object_url_template else 0)
         self._show_choice()
+        (self.site if self.site.isVisibleTo(self) else self.helpdesk).setFocus()
 
     # -- what the technician chose
 
