@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from g2a_tray import APP_ID, APP_NAME, __version__
+from g2a_tray import APP_NAME, __version__
 from g2a_tray.core.desktop_integration import Autostart
 from g2a_tray.core.ipc_protocol import Command
 from g2a_tray.core.launch import Launch, LaunchError, LaunchRequest
@@ -46,7 +45,7 @@ from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.qt.notifier import NotificationCenter
 from g2a_tray.qt.relay import RelayConnection
 from g2a_tray.qt.shortcut import MANUAL, WAYLAND_HELP, GlobalShortcut
-from g2a_tray.qt.single_instance import InstanceServer, PendingAnswer
+from g2a_tray.qt.single_instance import PendingAnswer
 from g2a_tray.qt.tray import TrayController
 
 if TYPE_CHECKING:
@@ -63,7 +62,14 @@ class TrayApp(QObject):
 
     store_problem = Signal(str)  # from the history check's thread, queued to this one
 
-    def __init__(self, app: QApplication, paths: AppPaths, opener: Opener | None = None) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        paths: AppPaths,
+        opener: Opener | None = None,
+        tray: TrayController | None = None,
+    ) -> None:
+        """``tray``: the icon g2a_tray/boot.py already showed (else one is made here)."""
         super().__init__()
         self._qapp = app
         self.paths = paths
@@ -88,7 +94,8 @@ class TrayApp(QObject):
         self._history: HistoryWindow | None = None
         self._notices: list[QMessageBox] = []
 
-        self.tray = TrayController(tray_icons(), self)
+        self.tray = tray or TrayController(tray_icons())
+        self.tray.setParent(self)
         self.tray.start_requested.connect(self.show_form)
         self.tray.settings_requested.connect(self.show_settings)
         self.tray.history_requested.connect(self.show_history)
@@ -129,7 +136,6 @@ class TrayApp(QObject):
     # -- life cycle
 
     def start(self) -> None:
-        log.info("g2a-tray %s starting (config %s)", __version__, self.paths.config_dir)
         self.notifications.start()
         state = self.listener.start(self.settings.callback)
         if state.message:
@@ -146,17 +152,9 @@ class TrayApp(QObject):
             self.notify_user(title, message)
         if self._greet:
             QTimer.singleShot(0, self.show_welcome)
-        if os.environ.get("G2A_TRAY_BENCH_EXIT"):
-            # Start-up benchmark: report once the event loop has shown the icon, then leave.
-            QTimer.singleShot(0, self._bench_exit)
         # Grabbing the key needs its own X connection (or a D-Bus round trip): after the
         # icon is up, so the icon does not wait for it.
         QTimer.singleShot(0, lambda: self._apply_shortcut(self.settings.shortcut))
-
-    def _bench_exit(self) -> None:
-        sys.stdout.write(f"ready tray={self.tray.available}\n")
-        sys.stdout.flush()
-        self._qapp.quit()
 
     def quit(self) -> None:
         """End the app whatever is open: forms, dialogs, message boxes, file choosers.
@@ -188,8 +186,8 @@ class TrayApp(QObject):
         protocol's command table (core/ipc_protocol.py), so its ``cmd`` is a Command."""
         handlers: dict[Command, Callable[[dict[str, Any]], dict[str, Any] | PendingAnswer]] = {
             Command.PING: self._ping,
-            Command.SHOW_FORM: lambda r: self._done(self.show_form, r.get("partnerObject", "")),
-            Command.SHOW_HISTORY: lambda _r: self._done(self.show_history),
+            Command.SHOW_FORM: lambda r: self._soon(self.show_form, r.get("partnerObject", "")),
+            Command.SHOW_HISTORY: lambda _r: self._soon(self.show_history),
             Command.START: self._start_request,
             Command.OPEN_LINK: lambda r: self.open_link(r.get("url", "")),
             Command.QUIT: self._quit_request,
@@ -197,8 +195,10 @@ class TrayApp(QObject):
         return handlers[Command(request["cmd"])](request)
 
     @staticmethod
-    def _done(action: Callable[..., None], *args: Any) -> dict[str, Any]:
-        action(*args)
+    def _soon(action: Callable[..., None], *args: Any) -> dict[str, Any]:
+        """Answer first, then act: the client (a keyboard shortcut's command) returns at
+        once instead of waiting for a window to be built and shown."""
+        QTimer.singleShot(0, lambda: action(*args))
         return {"ok": True}
 
     def _ping(self, _request: dict[str, Any]) -> dict[str, Any]:
@@ -584,66 +584,3 @@ class TrayApp(QObject):
         self._notices.append(box)
         box.show()
         return box
-
-
-def create_qapplication(argv: list[str]) -> QApplication:
-    app = QApplication.instance() or QApplication(argv)
-    assert isinstance(app, QApplication)
-    app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName("g2a-tray")
-    app.setApplicationVersion(__version__)
-    app.setDesktopFileName(APP_ID)  # Wayland and the taskbar match windows to the entry
-    if sys.platform == "win32" and getattr(sys, "frozen", False):
-        # Credit notifications and the taskbar to g2a-tray, not to python.exe.
-        import ctypes
-
-        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID(APP_ID)
-    app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
-    app.setWindowIcon(app_icon())
-    return app
-
-
-def run_app(paths: AppPaths, background: bool) -> int:
-    """Run the tray app until Quit; hand over to an app that already runs."""
-    from g2a_tray.core.instance_client import NotRunning, WrongOwner, send_request
-    from g2a_tray.core.ipc_protocol import UnsafeRuntimeDir, request, socket_name
-    from g2a_tray.qt.crash import CrashReporter
-    from g2a_tray.qt.signals import QuitOnSignals
-
-    try:
-        name = socket_name(paths.config_dir)
-    except UnsafeRuntimeDir as exc:
-        log.error("not starting: %s", exc)
-        sys.stderr.write(f"g2a-tray: {exc}\n")
-        return 1
-    app = create_qapplication([APP_NAME])  # argv[0] names the X11 window class
-    server = InstanceServer(name)
-    try:
-        listening = server.listen()
-    except WrongOwner as exc:
-        log.error("not starting: %s", exc)
-        sys.stderr.write(f"g2a-tray: {exc}\n")
-        return 1
-    if not listening:
-        if background:
-            return 0
-        try:
-            send_request(server.name, request(Command.SHOW_FORM))
-        except (NotRunning, WrongOwner, TimeoutError, ValueError) as exc:
-            log.error("another g2a-tray holds the socket but did not answer: %s", exc)
-            sys.stderr.write(
-                f"g2a-tray: another g2a-tray seems to run but does not answer ({exc}).\n"
-            )
-            return 1
-        return 0
-    tray_app = TrayApp(app, paths)
-    server.set_handler(tray_app.handle_request)
-    CrashReporter(str(paths.log_dir)).install()
-    stop_signals = QuitOnSignals(tray_app.quit)
-    tray_app.start()
-    code = app.exec()
-    stop_signals.close()
-    server.close()
-    tray_app.shutdown()
-    log.info("stopped")
-    return code

@@ -11,7 +11,6 @@ These client paths import QtCore and QtNetwork only (no QtWidgets): they return 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -22,8 +21,6 @@ from g2a_tray import __version__
 
 if TYPE_CHECKING:  # imported when used: --version and --help import nearly nothing
     from g2a_tray.core.paths import AppPaths
-
-log = logging.getLogger(__name__)
 
 APP_START_TIMEOUT_S = 20.0
 QUIT_TIMEOUT_S = 15.0
@@ -184,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = AppPaths.default()
     command = args.command or "run"
-    _setup_logging(command, paths, verbose=args.verbose)
+    if command in ("run", "simulate", "demo"):
+        # Client verbs log nothing unless they start the app (_spawn_app): a verb that
+        # only talks to the running app should cost what a tiny client costs.
+        _setup_logging(command, paths, verbose=args.verbose)
     try:
         return _dispatch(command, args, paths)
     except _ClientError as exc:
@@ -267,7 +267,7 @@ def _run(paths: AppPaths, background: bool) -> int:
 
         _request(paths, request(Command.SHOW_FORM), start_app=False)
         return EXIT_OK
-    from g2a_tray.app import run_app
+    from g2a_tray.boot import run_app
 
     return run_app(paths, background)
 
@@ -554,12 +554,16 @@ def _request(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> di
 
 def _spawn_app() -> None:
     """Start the tray app as its own process, detached from this terminal."""
+    import logging
     import subprocess
 
+    from g2a_tray.core.paths import AppPaths
+    from g2a_tray.logging_setup import setup_logging
     from g2a_tray.spawn import app_command, child_env, neutral_cwd
 
+    setup_logging(AppPaths.default().log_file)
     cmd = app_command("run", "--background")
-    log.info("starting the app: %s", cmd)
+    logging.getLogger(__name__).info("starting the app: %s", cmd)
     subprocess.Popen(
         cmd,
         cwd=neutral_cwd(),

@@ -10,13 +10,10 @@ Response: ``{"v": 1, "ok": true, ...results}`` or ``{"v": 1, "ok": false, "error
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import json
 import os
 import stat
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -75,6 +72,8 @@ def runtime_dir() -> Path:
     if base and Path(base).is_absolute() and Path(base).is_dir():
         folder = Path(base) / "g2a-tray"
     else:
+        import tempfile
+
         folder = Path(tempfile.gettempdir()) / f"g2a-tray-{uid}"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -105,8 +104,10 @@ def socket_name(config_dir: Path) -> str:
     Two config folders give two names (two independent apps side by side); the hash
     keeps the path short enough for a Unix socket.
     """
-    digest = hashlib.sha256(str(config_dir.resolve()).encode("utf-8")).hexdigest()[:16]
+    digest = _sha256_hex(str(config_dir.resolve()).encode("utf-8"))[:16]
     if sys.platform == "win32":
+        import getpass
+
         try:
             user = getpass.getuser()
         except (KeyError, OSError):
@@ -114,6 +115,20 @@ def socket_name(config_dir: Path) -> str:
         safe_user = "".join(ch for ch in user if ch.isalnum())[:32] or "user"
         return f"g2a-tray-{safe_user}-{digest}"
     return str(runtime_dir() / f"instance-{digest}.sock")
+
+
+def _sha256_hex(data: bytes) -> str:
+    """SHA-256 without loading OpenSSL: every client verb computes one socket name, and
+    ``hashlib`` loads libcrypto first (a few ms). CPython's own SHA-256 module is named
+    ``_sha2`` (3.12+) or ``_sha256`` (3.11); hashlib stands in for any other Python."""
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
+        except ImportError:
+            from hashlib import sha256
+    return str(sha256(data).hexdigest())
 
 
 def encode(message: dict[str, Any]) -> bytes:

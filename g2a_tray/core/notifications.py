@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from g2a_tray.core.session_status import ABANDONED, ACTIVE, COMPLETE
-from g2a_tray.core.session_store import RecordedEvent, SessionSummary
+from g2a_tray.core.session_status import ABANDONED, ACTIVE, COMPLETE, ticket_label
+from g2a_tray.core.session_store import RecordedEvent
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,6 @@ def format_duration(duration: timedelta) -> str:
     if minutes:
         return f"{minutes} min {secs} s"
     return f"{secs} s"
-
-
-def ticket_label(session: SessionSummary) -> str:
-    return (
-        f"Ticket {session.partner_object}" if session.partner_object else "Session without a ticket"
-    )
 
 
 def note_for(change: RecordedEvent) -> Note | None:

@@ -134,6 +134,17 @@ def next_change(
     return min(later) if later else None
 
 
+class HasTicket(Protocol):
+    @property
+    def partner_object(self) -> str: ...
+
+
+def ticket_label(session: HasTicket) -> str:
+    return (
+        f"Ticket {session.partner_object}" if session.partner_object else "Session without a ticket"
+    )
+
+
 def short_time(moment: datetime, now: datetime) -> str:
     """``14:02`` today, ``Nov 28 14:02`` another day (local time)."""
     local, today = moment.astimezone(), now.astimezone()

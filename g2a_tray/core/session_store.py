@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import os
 import sqlite3
@@ -23,9 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from g2a_tray.core.callback_parser import StatusEvent, sane_time
-from g2a_tray.core.launch import Launch
 from g2a_tray.core.safe_files import aside_path
 from g2a_tray.core.session_status import (
     ACTIVE,
@@ -39,6 +37,9 @@ from g2a_tray.core.session_status import (
     phase_of_raw,
     raw_statuses_of,
 )
+
+if TYPE_CHECKING:  # reading the history (``status``) needs neither launches nor hashing
+    from g2a_tray.core.launch import Launch
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,8 @@ def _dt(value: object) -> datetime | None:
 
 
 def secret_digest(secret: str) -> str:
+    import hashlib
+
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
@@ -339,6 +342,8 @@ class SessionStore:
                 ).fetchone()
             except sqlite3.Error as exc:
                 raise StoreError(str(exc)) from exc
+        import hmac
+
         if row is None or not hmac.compare_digest(row[1].encode(), secret.encode()):
             return None
         return int(row[0])

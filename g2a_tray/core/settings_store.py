@@ -1,6 +1,8 @@
 """Reading and writing ``settings.toml`` without ever losing what the user wrote.
 
-- tomlkit keeps comments, ordering and keys this version does not know on save.
+- Reading uses the standard library's ``tomllib`` (the app reads at every start);
+  tomlkit, imported only to save, keeps comments, ordering and keys this version does
+  not know.
 - Writes are atomic (temporary file in the same folder, fsync, ``os.replace``), so a
   crash mid-write leaves the old file or the new one, never half of one.
 - A file that cannot be read or parsed is moved aside (``settings.toml.broken-<time>``)
@@ -11,13 +13,13 @@ from __future__ import annotations
 
 import logging
 import os
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tomlkit
-import tomlkit.exceptions
-from tomlkit.items import Table
+if TYPE_CHECKING:
+    import tomlkit
 
 from g2a_tray.core.safe_files import aside_path, write_atomically
 from g2a_tray.core.settings import FIELDS, Problem, Settings, settings_from_mapping
@@ -71,24 +73,24 @@ class SettingsStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._document: tomlkit.TOMLDocument = tomlkit.document()
+        self._loaded: dict[str, Any] = {}  # what the file held when it was read
 
     def load(self) -> LoadResult:
         """Read the file; never raises for a missing, unreadable or invalid file."""
         try:
             raw = self._read_bytes()
         except FileNotFoundError:
-            self._document = tomlkit.document()
+            self._loaded = {}
             return LoadResult(Settings())
         except (OSError, ValueError) as exc:
             return self._move_aside(str(exc))
         try:
-            self._document = tomlkit.parse(raw.decode("utf-8"))
+            self._loaded = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             return self._move_aside("it is not UTF-8 text")
-        except tomlkit.exceptions.ParseError as exc:
+        except tomllib.TOMLDecodeError as exc:
             return self._move_aside(f"TOML error: {exc}")
-        settings, problems = settings_from_mapping(self._document.unwrap())
+        settings, problems = settings_from_mapping(self._loaded)
         for problem in problems:
             log.warning("settings value not used: %s", problem)
         return LoadResult(settings, problems, path=self.path)
@@ -102,7 +104,7 @@ class SettingsStore:
 
     def _move_aside(self, reason: str) -> LoadResult:
         target = aside_path(self.path)
-        self._document = tomlkit.document()
+        self._loaded = {}
         try:
             os.replace(self.path, target)
         except OSError as exc:
@@ -118,6 +120,9 @@ class SettingsStore:
 
         Raises ``OSError`` if the file cannot be written; the old file is then intact.
         """
+        import tomlkit
+        from tomlkit.items import Table
+
         doc = self._current_document()
         defaults = Settings()
         for f in FIELDS:
@@ -138,11 +143,17 @@ class SettingsStore:
         write_atomically(self.path, tomlkit.dumps(doc).encode("utf-8"))
 
     def _current_document(self) -> tomlkit.TOMLDocument:
-        """The file as it is now, so keys another program wrote since loading survive."""
+        """The file as it is now, so keys another program wrote since loading survive
+        (with its comments); if it cannot be read now, what was loaded."""
+        import tomlkit
+        import tomlkit.exceptions
+
         try:
-            self._document = tomlkit.parse(self._read_bytes().decode("utf-8"))
+            return tomlkit.parse(self._read_bytes().decode("utf-8"))
         except FileNotFoundError:
-            self._document = tomlkit.document()
+            return tomlkit.document()
         except (OSError, ValueError, tomlkit.exceptions.ParseError):
-            pass  # keep what was loaded; a broken file is replaced by a good one
-        return self._document
+            # A broken file is replaced by a good one, keeping the keys it held when read.
+            doc = tomlkit.document()
+            doc.update(self._loaded)
+            return doc

