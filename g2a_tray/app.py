@@ -1,8 +1,8 @@
 """The composition root: builds the parts, wires their signals, and owns the app's state.
 
 Widgets only present; adapters only adapt; everything they ask for comes here.
-Dialogs and the form are built on first use so that start-up costs little more than a
-bare tray icon (tests/benchmarks/bench_startup.py measures it).
+It is built one event-loop turn after ``boot.py`` has shown the icon; dialogs and the
+form are built on first use (tests/benchmarks/bench_performance.py measures it).
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ Exit codes: 0 done; 1 the app could not be reached or the browser not opened;
 
 Every verb except ``run`` talks to the running app over its local socket, starting
 one first where needed, so that sessions started from scripts are tracked by the app.
-These client paths import QtCore and QtNetwork only (no QtWidgets): they return fast.
+These client paths import no Qt at all (core/instance_client.py speaks the protocol with
+the standard library) and set up no logging unless they start the app: they return
+fast (tests/test_app_process.py checks what they import).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
 
-from g2a_tray.simulator.service import ACTIVE, NOT_STARTED, SimSession
+from g2a_tray.core.session_status import ACTIVE, NOT_STARTED
+from g2a_tray.simulator.service import SimSession
 
 STYLE = """
 body { font: 15px/1.45 "DejaVu Sans", system-ui, sans-serif; margin: 0; color: #1c2733;

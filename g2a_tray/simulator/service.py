@@ -11,17 +11,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from g2a_tray.core.redaction import redact
+from g2a_tray.core.session_status import ABANDONED, ACTIVE, COMPLETE, NOT_STARTED
 
 log = logging.getLogger(__name__)
 
 DELIVERY_TIMEOUT_S = 10.0
-NOT_STARTED, ACTIVE, COMPLETE, ABANDONED, CANCELLED = (
-    "notStarted",
-    "active",
-    "complete",
-    "abandoned",
-    "cancelled",  # the customer cancelled the install: the real service then sends nothing
-)
+# The wire values come from the app's one vocabulary (the simulator stands in for the
+# service that defines them); "cancelled" is the simulator's own: never sent.
+CANCELLED = "cancelled"  # the customer cancelled the install: the real service sends nothing
 
 
 class SimError(Exception):
