@@ -27,7 +27,7 @@ from tests.helpers import (
     Desktop,
     Profile,
     SessionBus,
-    start_desktop,
+    running_desktop,
     start_session_bus,
     unavailable,
 )
@@ -45,13 +45,7 @@ def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Profile:
 @pytest.fixture(scope="session")
 def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
     """A real X display with a tray host, for tests that run the app as a process."""
-    desk, why_not = start_desktop(tmp_path_factory.mktemp("desktop"))
-    if desk is None:
-        unavailable(f"a real X session: {why_not}")
-    try:
-        yield desk
-    finally:
-        desk.stop()
+    yield from running_desktop(tmp_path_factory.mktemp("desktop"))
 
 
 @pytest.fixture

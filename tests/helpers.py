@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -216,6 +216,17 @@ def start_desktop(workdir: Path, tray: bool = True) -> tuple[Desktop | None, str
         return desk, ""
     desk.stop()
     return None, failure
+
+
+def running_desktop(workdir: Path, tray: bool = True) -> Iterator[Desktop]:
+    """A fixture's desktop (see :func:`start_desktop`), stopped afterwards."""
+    desk, why_not = start_desktop(workdir, tray=tray)
+    if desk is None:
+        unavailable(f"a real X session: {why_not}")
+    try:
+        yield desk
+    finally:
+        desk.stop()
 
 
 class AppProcess:

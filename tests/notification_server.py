@@ -14,9 +14,10 @@ import json
 import sys
 import time
 
-from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_return, new_signal
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
+from jeepney import DBusAddress, HeaderFields, Message, new_method_return, new_signal
+from jeepney.io.blocking import DBusConnection
+
+from tests.dbus_service import serve
 
 NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
@@ -25,19 +26,11 @@ TEST_INTERFACE = "org.g2atray.Test"
 
 def main() -> None:
     record = sys.argv[1]
-    conn = open_dbus_connection("SESSION")
-    reply = conn.send_and_get_reply(message_bus.RequestName(NAME, 4))  # 4: do not queue
-    if reply.body[0] != 1:
-        raise SystemExit(f"could not own {NAME}: {reply.body}")
     emitter = DBusAddress(PATH, interface=NAME)
     next_id = 1
-    print("ready", flush=True)
-    while True:
-        msg = conn.receive()
-        if msg.header.message_type != MessageType.method_call:
-            continue
-        member = msg.header.fields.get(HeaderFields.member)
-        interface = msg.header.fields.get(HeaderFields.interface)
+
+    def handle(conn: DBusConnection, msg: Message, member: str, interface: str) -> bool:
+        nonlocal next_id
         if member == "GetCapabilities":
             conn.send(new_method_return(msg, "as", (["actions", "body"],)))
         elif member == "GetServerInformation":
@@ -69,9 +62,10 @@ def main() -> None:
             conn.send(new_signal(emitter, "ActionInvoked", "us", (notification_id, action)))
             conn.send(new_method_return(msg))
         else:
-            conn.send(
-                new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (str(member),))
-            )
+            return False
+        return True
+
+    serve(NAME, handle)
 
 
 if __name__ == "__main__":

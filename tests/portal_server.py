@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import sys
 
-from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_return, new_signal
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
+from jeepney import DBusAddress, HeaderFields, Message, new_error, new_method_return, new_signal
+from jeepney.io.blocking import DBusConnection
+
+from tests.dbus_service import serve
 
 NAME = "org.freedesktop.portal.Desktop"
 PATH = "/org/freedesktop/portal/desktop"
@@ -26,25 +27,19 @@ IFACE = "org.freedesktop.portal.GlobalShortcuts"
 
 def main() -> None:
     record, decline = sys.argv[1], "--decline" in sys.argv
-    conn = open_dbus_connection("SESSION")
-    if conn.send_and_get_reply(message_bus.RequestName(NAME, 4)).body[0] != 1:
-        raise SystemExit(f"could not own {NAME}")
     session = ""
-    print("ready", flush=True)
 
-    def respond(msg: object, token: str, code: int, results: dict[str, object]) -> None:
-        sender = msg.header.fields[HeaderFields.sender].lstrip(":").replace(".", "_")  # type: ignore[attr-defined]
+    def respond(
+        conn: DBusConnection, msg: Message, token: str, code: int, results: dict[str, object]
+    ) -> None:
+        sender = msg.header.fields[HeaderFields.sender].lstrip(":").replace(".", "_")
         handle = f"{PATH}/request/{sender}/{token}"
         conn.send(new_method_return(msg, "o", (handle,)))
         request = DBusAddress(handle, interface="org.freedesktop.portal.Request")
         conn.send(new_signal(request, "Response", "ua{sv}", (code, results)))
 
-    while True:
-        msg = conn.receive()
-        if msg.header.message_type != MessageType.method_call:
-            continue
-        member = msg.header.fields.get(HeaderFields.member)
-        interface = msg.header.fields.get(HeaderFields.interface)
+    def handle(conn: DBusConnection, msg: Message, member: str, interface: str) -> bool:
+        nonlocal session
         if interface == "org.freedesktop.DBus.Properties" and member == "Get":
             if tuple(msg.body) == (IFACE, "version"):
                 conn.send(new_method_return(msg, "v", (("u", 1),)))
@@ -54,7 +49,7 @@ def main() -> None:
             options = msg.body[0]
             sender = msg.header.fields[HeaderFields.sender].lstrip(":").replace(".", "_")
             session = f"{PATH}/session/{sender}/{options['session_handle_token'][1]}"
-            respond(msg, options["handle_token"][1], 0, {"session_handle": ("s", session)})
+            respond(conn, msg, options["handle_token"][1], 0, {"session_handle": ("s", session)})
         elif interface == IFACE and member == "BindShortcuts":
             _session, shortcuts, _parent, options = msg.body
             with open(record, "a", encoding="utf-8") as fh:
@@ -75,6 +70,7 @@ def main() -> None:
                 for sid, info in shortcuts
             ]
             respond(
+                conn,
                 msg,
                 options["handle_token"][1],
                 1 if decline else 0,
@@ -85,9 +81,10 @@ def main() -> None:
             conn.send(new_signal(emitter, "Activated", "osta{sv}", (session, msg.body[0], 0, {})))
             conn.send(new_method_return(msg))
         else:
-            conn.send(
-                new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (str(member),))
-            )
+            return False
+        return True
+
+    serve(NAME, handle)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import sys
 
-from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_return, new_signal
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
+from jeepney import DBusAddress, HeaderFields, Message, new_method_return, new_signal
+from jeepney.io.blocking import DBusConnection
+
+from tests.dbus_service import serve
 
 NAME = "org.kde.StatusNotifierWatcher"
 PATH = "/StatusNotifierWatcher"
@@ -25,20 +26,10 @@ PROPERTIES = "org.freedesktop.DBus.Properties"
 
 def main() -> None:
     record = sys.argv[1]
-    conn = open_dbus_connection("SESSION")
-    reply = conn.send_and_get_reply(message_bus.RequestName(NAME, 4))  # 4: do not queue
-    if reply.body[0] != 1:
-        raise SystemExit(f"could not own {NAME}: {reply.body}")
     emitter = DBusAddress(PATH, interface=NAME)
     items: list[str] = []
-    print("ready", flush=True)
-    while True:
-        msg = conn.receive()
-        if msg.header.message_type != MessageType.method_call:
-            continue
-        member = msg.header.fields.get(HeaderFields.member)
-        interface = msg.header.fields.get(HeaderFields.interface)
-        sender = str(msg.header.fields.get(HeaderFields.sender))
+
+    def handle(conn: DBusConnection, msg: Message, member: str, interface: str) -> bool:
         values = {
             "RegisteredStatusNotifierItems": ("as", items),
             "IsStatusNotifierHostRegistered": ("b", True),
@@ -46,6 +37,7 @@ def main() -> None:
         }
         if member == "RegisterStatusNotifierItem":
             (given,) = msg.body
+            sender = str(msg.header.fields.get(HeaderFields.sender))
             # The spec allows a bus name or an object path (then on the caller's name).
             service, path = (sender, given) if given.startswith("/") else (given, "")
             items.append(f"{service}{path}")
@@ -55,20 +47,15 @@ def main() -> None:
             conn.send(new_signal(emitter, "StatusNotifierItemRegistered", "s", (items[-1],)))
         elif member == "RegisterStatusNotifierHost":
             conn.send(new_method_return(msg))
-        elif interface == PROPERTIES and member == "Get":
-            _interface, name = msg.body
-            if name in values:
-                conn.send(new_method_return(msg, "v", (values[name],)))
-            else:
-                conn.send(
-                    new_error(msg, "org.freedesktop.DBus.Error.UnknownProperty", "s", (name,))
-                )
+        elif interface == PROPERTIES and member == "Get" and msg.body[1] in values:
+            conn.send(new_method_return(msg, "v", (values[msg.body[1]],)))
         elif interface == PROPERTIES and member == "GetAll":
             conn.send(new_method_return(msg, "a{sv}", (values,)))
         else:
-            conn.send(
-                new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (str(member),))
-            )
+            return False
+        return True
+
+    serve(NAME, handle)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,8 @@ from tests.helpers import (
     AppProcess,
     Desktop,
     Profile,
+    running_desktop,
     start_dbus_daemon,
-    start_desktop,
     stop_processes,
     unavailable,
     wait_for,
@@ -113,13 +113,7 @@ def _env_without_bus() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def bare_desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
     """An X display with no XEmbed tray: only a StatusNotifierItem panel can show icons."""
-    desk, why_not = start_desktop(tmp_path_factory.mktemp("sni-desktop"), tray=False)
-    if desk is None:
-        unavailable(f"a real X session: {why_not}")
-    try:
-        yield desk
-    finally:
-        desk.stop()
+    yield from running_desktop(tmp_path_factory.mktemp("sni-desktop"), tray=False)
 
 
 @pytest.fixture
@@ -140,6 +134,14 @@ def app(bare_desktop: Desktop, profile: Profile, panel: Panel) -> Iterator[AppPr
     proc.stop()
 
 
+def registered(app: AppProcess, panel: Panel) -> dict[str, Any]:
+    """The panel first, then the app; returns the item's properties once it registered."""
+    panel.start_watcher()
+    app.start()
+    wait_for(lambda: len(panel.items()) == 1, 20, "the item to register with the watcher")
+    return panel.props()
+
+
 def pixmap_sizes(props: dict[str, Any]) -> list[tuple[int, int]]:
     return sorted((w, h) for w, h, _data in props["IconPixmap"])
 
@@ -154,10 +156,7 @@ def assert_real_pixmaps(props: dict[str, Any]) -> None:
 def test_the_item_registers_with_pixmaps_and_tooltip(
     app: AppProcess, panel: Panel, bare_desktop: Desktop
 ) -> None:
-    panel.start_watcher()
-    app.start()
-    wait_for(lambda: len(panel.items()) == 1, 20, "the item to register with the watcher")
-    props = panel.props()
+    props = registered(app, panel)
     assert props["Status"] == "Active"
     assert props["IconName"] == ""  # the icon theme does not know the app yet
     assert_real_pixmaps(props)
@@ -171,10 +170,7 @@ def test_with_the_desktop_entry_installed_the_item_also_names_its_themed_icon(
 ) -> None:
     installed = app.cli("desktop-integration")  # puts the icon into the hicolor theme
     assert installed.returncode == 0, installed.stderr
-    panel.start_watcher()
-    app.start()
-    wait_for(lambda: len(panel.items()) == 1, 20, "the item to register")
-    props = panel.props()
+    props = registered(app, panel)
     assert props["IconName"] == "io.github.g2atray.G2aTray"  # the name, for themed panels…
     assert_real_pixmaps(props)  # …and pixmaps beside it
 
@@ -182,9 +178,7 @@ def test_with_the_desktop_entry_installed_the_item_also_names_its_themed_icon(
 def test_activate_and_the_menu_work_as_a_panel_drives_them(
     app: AppProcess, panel: Panel, bare_desktop: Desktop
 ) -> None:
-    panel.start_watcher()
-    app.start()
-    wait_for(lambda: len(panel.items()) == 1, 20, "the item to register")
+    registered(app, panel)
     panel.call(panel.item(), "Activate", "ii", (10, 10))  # a left click
     wait_for(lambda: bool(visible_windows(bare_desktop, FORM_TITLE)), 10, "the form after Activate")
     labels = panel.menu_labels()
@@ -203,10 +197,7 @@ def test_the_badge_reaches_the_panel(
     app: AppProcess, panel: Panel, profile: Profile, bare_desktop: Desktop
 ) -> None:
     profile.write_settings('service_url = "http://127.0.0.1:9/G2A/rest/v1"\n')
-    panel.start_watcher()
-    app.start()
-    wait_for(lambda: len(panel.items()) == 1, 20, "the item to register")
-    idle = panel.props()["IconPixmap"]
+    idle = registered(app, panel)["IconPixmap"]
     started = app.cli("start", "4711")  # opens nothing real (the profile's opener records)
     assert started.returncode == 0, started.stderr
     wait_for(lambda: panel.props()["IconPixmap"] != idle, 10, "the waiting badge on the panel")
