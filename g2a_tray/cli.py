@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from g2a_tray import __version__
 
 if TYPE_CHECKING:  # imported when used: --version and --help import nearly nothing
+    import subprocess
+
     from g2a_tray.core.paths import AppPaths
 
 APP_START_TIMEOUT_S = 20.0
@@ -540,9 +542,11 @@ def _request(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> di
     except NotRunning:
         if not start_app:
             raise _ClientError("g2a-tray is not running.") from None
-        _spawn_app()
+        child, errors = _spawn_app(paths)
         deadline = time.monotonic() + APP_START_TIMEOUT_S
         while not is_running(name):
+            if child.poll() is not None:  # it died: say why now, not after the time-out
+                raise _ClientError(_why_not_started(child.returncode, errors)) from None
             if time.monotonic() > deadline:
                 raise _ClientError(
                     f"g2a-tray did not start in time; see the log in {paths.log_dir}"
@@ -554,25 +558,62 @@ def _request(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> di
     return response
 
 
-def _spawn_app() -> None:
-    """Start the tray app as its own process, detached from this terminal."""
+def _spawn_app(paths: AppPaths) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start the tray app as its own process, detached from this terminal. Its stderr
+    goes to a file beside the log: what it says if it dies before it can log (Qt finding
+    no display, a broken install) is what the user needs to read."""
     import logging
     import subprocess
 
-    from g2a_tray.core.paths import AppPaths
     from g2a_tray.logging_setup import setup_logging
     from g2a_tray.spawn import app_command, child_env, neutral_cwd
 
-    setup_logging(AppPaths.default().log_file)
+    setup_logging(paths.log_file)
     cmd = app_command("run", "--background")
     logging.getLogger(__name__).info("starting the app: %s", cmd)
-    subprocess.Popen(
-        cmd,
-        cwd=neutral_cwd(),
-        env=child_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        close_fds=True,
-    )
+    errors = paths.log_dir / "g2a-tray-start.err"
+    try:
+        errors.parent.mkdir(parents=True, exist_ok=True)
+        stderr = errors.open("wb")
+    except OSError:
+        stderr = None  # nowhere to keep it: the time-out's message still points at the log
+    try:
+        child = subprocess.Popen(
+            cmd,
+            cwd=neutral_cwd(),
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr if stderr is not None else subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+    finally:
+        if stderr is not None:
+            stderr.close()  # the child has its own copy
+    return child, errors
+
+
+def _why_not_started(code: int, errors: Path) -> str:
+    """Plain words for an app that exited before answering, with the line of what it
+    printed that says most (Qt prints several; the first about the display says why)."""
+    from g2a_tray.core.text import printable
+
+    try:
+        said = [
+            line.strip()
+            for line in errors.read_text(encoding="utf-8", errors="replace").splitlines()
+            if line.strip()
+        ]
+    except OSError:
+        said = []
+    about_display = [line for line in said if "display" in line.lower()]
+    how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+    if about_display:
+        why = printable(about_display[0])[:200].rstrip(". ")
+        return (
+            f"the app could not start ({how}): {why}. It needs a graphical session "
+            f"(DISPLAY or WAYLAND_DISPLAY). What it printed is in {errors}."
+        )
+    last = printable(said[-1])[:200].rstrip(". ") if said else "it printed nothing"
+    return f"the app could not start ({how}): {last}. What it printed is in {errors}."

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -383,3 +384,24 @@ def test_desktop_integration_installs_and_removes_for_this_user(profile: Profile
     removed = run("desktop-integration", "--remove")
     assert removed.returncode == 0 and not entry.exists()
     assert "Nothing to remove" in run("desktop-integration", "--remove").stdout
+
+
+def test_an_app_that_cannot_start_is_explained_at_once(profile: Profile) -> None:
+    """No graphical session (an SSH login, say): Qt's xcb plugin aborts. The client says
+    so with what the app printed, instead of waiting 20 s for an app that is gone."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(profile.xdg_env(), QT_QPA_PLATFORM="xcb")
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "g2a_tray", "new-session"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert result.returncode == 1
+    assert "the app could not start (killed by signal 6): qt.qpa.xcb: could not connect" in result.stderr
+    assert "needs a graphical session" in result.stderr
+    assert "g2a-tray-start.err" in result.stderr
+    print(f"\nexplained after {time.monotonic() - started:.1f} s")
