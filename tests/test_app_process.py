@@ -401,7 +401,10 @@ def test_an_app_that_cannot_start_is_explained_at_once(profile: Profile) -> None
         cwd=ROOT,
     )
     assert result.returncode == 1
-    assert "the app could not start (killed by signal 6): qt.qpa.xcb: could not connect" in result.stderr
+    assert (
+        "the app could not start (killed by signal 6): qt.qpa.xcb: could not connect"
+        in result.stderr
+    )
     assert "needs a graphical session" in result.stderr
     assert "g2a-tray-start.err" in result.stderr
     print(f"\nexplained after {time.monotonic() - started:.1f} s")

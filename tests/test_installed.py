@@ -5,7 +5,8 @@ Run from the checkout, ``python -m g2a_tray`` in the current folder would shadow
 installed package (and the source tree has no ``g2a_tray/resources``), so whatever
 starts the app as a child must start the installed one. The dependencies are borrowed
 from the test venv (a ``.pth`` line) so this needs no download of Qt; g2a-tray itself is
-built and installed as a wheel.
+built and installed as a wheel. A checkout that was never installed runs from its root
+as well.
 """
 
 from __future__ import annotations
@@ -25,14 +26,18 @@ from tests.test_app_process import FORM_TITLE, visible_windows
 from tests.test_hardening_process import Terminal, _run_in_pty
 
 
-@pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("installed") / "venv"
+def bare_venv(where: Path) -> Path:
+    """A fresh venv with the test venv's packages (PySide6, httpx…) but not its editable
+    g2a-tray: a .pth line adds a folder to sys.path without running the .pth files in it."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
     site = Path(sysconfig.get_path("purelib", vars={"base": str(where), "platbase": str(where)}))
-    # The test venv's packages (PySide6, httpx…), but not its editable g2a-tray: a .pth
-    # line adds a folder to sys.path without running the .pth files inside it.
     (site / "borrowed.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    return where
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = bare_venv(tmp_path_factory.mktemp("installed") / "venv")
     started = time.monotonic()
     subprocess.run(
         [
@@ -113,3 +118,28 @@ def test_the_demo_from_the_repository_root(
             proc.kill()
             proc.wait()
         os.close(master)
+
+
+def test_a_source_checkout_never_installed_runs_from_its_root(
+    tmp_path: Path, desktop: Desktop, profile: Profile
+) -> None:
+    """``python -m g2a_tray`` in a checkout with only the dependencies installed: the
+    package (and its resources/) come from the checkout, the app it starts as well."""
+    python = bare_venv(tmp_path / "deps-only") / "bin" / "python"
+    env = desktop.env(profile)
+    env.pop("PYTHONPATH", None)
+    try:
+        result = subprocess.run(
+            [str(python), "-m", "g2a_tray", "start", "4711"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert profile.opened_urls() == [result.stdout.strip()]
+    finally:
+        subprocess.run(
+            [str(python), "-m", "g2a_tray", "quit"], env=env, cwd=ROOT, capture_output=True
+        )
