@@ -72,14 +72,24 @@ class _EarlyRequests:
         self.waiting.clear()
 
 
-def run_app(paths: AppPaths, background: bool) -> int:
-    """Run the tray app until Quit; hand over to an app that already runs."""
+def run_app(paths: AppPaths, background: bool, verbose: bool = False) -> int:
+    """Run the tray app until Quit; hand over to an app that already runs.
+
+    The log file is set up after the icon (``logging.handlers`` is not free); what goes
+    wrong before it is written to stderr, and to the log where it ends the start.
+    """
     from g2a_tray.core.instance_client import NotRunning, WrongOwner, send_request
     from g2a_tray.core.ipc_protocol import Command, UnsafeRuntimeDir, request, socket_name
+
+    def log_to_file() -> None:
+        from g2a_tray.logging_setup import setup_logging
+
+        setup_logging(paths.log_file, verbose=verbose)
 
     try:
         name = socket_name(paths.config_dir)
     except UnsafeRuntimeDir as exc:
+        log_to_file()
         log.error("not starting: %s", exc)
         sys.stderr.write(f"g2a-tray: {exc}\n")
         return 1
@@ -88,6 +98,7 @@ def run_app(paths: AppPaths, background: bool) -> int:
     try:
         listening = server.listen()
     except WrongOwner as exc:
+        log_to_file()
         log.error("not starting: %s", exc)
         sys.stderr.write(f"g2a-tray: {exc}\n")
         return 1
@@ -97,6 +108,7 @@ def run_app(paths: AppPaths, background: bool) -> int:
         try:
             send_request(server.name, request(Command.SHOW_FORM))
         except (NotRunning, WrongOwner, TimeoutError, ValueError) as exc:
+            log_to_file()
             log.error("another g2a-tray holds the socket but did not answer: %s", exc)
             sys.stderr.write(
                 f"g2a-tray: another g2a-tray seems to run but does not answer ({exc}).\n"
@@ -104,7 +116,6 @@ def run_app(paths: AppPaths, background: bool) -> int:
             return 1
         return 0
 
-    log.info("g2a-tray %s starting (config %s)", __version__, paths.config_dir)
     early = _EarlyRequests()
     server.set_handler(early)
     tray = TrayController(tray_icons())
@@ -112,7 +123,13 @@ def run_app(paths: AppPaths, background: bool) -> int:
     if os.environ.get("G2A_TRAY_BENCH_EXIT") is not None:
         QTimer.singleShot(0, lambda: _bench_ready(qapp, tray))
     built: list[tuple[TrayApp, QuitOnSignals]] = []
-    QTimer.singleShot(0, lambda: built.append(_build(qapp, paths, tray, server, early)))
+
+    def build() -> None:
+        log_to_file()
+        log.info("g2a-tray %s starting (config %s)", __version__, paths.config_dir)
+        built.append(_build(qapp, paths, tray, server, early))
+
+    QTimer.singleShot(0, build)
     code = qapp.exec()
     if not built:  # quit before the app was built (a signal in the first moment)
         return code

@@ -185,9 +185,10 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = AppPaths.default()
     command = args.command or "run"
-    if command in ("run", "simulate", "demo"):
+    if command in ("simulate", "demo"):
         # Client verbs log nothing unless they start the app (_spawn_app): a verb that
-        # only talks to the running app should cost what a tiny client costs.
+        # only talks to the running app should cost what a tiny client costs. The app
+        # itself sets up its log once its icon is up (boot.py).
         _setup_logging(command, paths, verbose=args.verbose)
     try:
         return _dispatch(command, args, paths)
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(command: str, args: argparse.Namespace, paths: AppPaths) -> int:
     if command == "run":
-        return _run(paths, background=getattr(args, "background", False))
+        return _run(paths, background=getattr(args, "background", False), verbose=args.verbose)
     if command in ("new-session", "history"):
         from g2a_tray.core.ipc_protocol import Command, request
 
@@ -256,7 +257,7 @@ def _socket_name(paths: AppPaths) -> str:
         raise _ClientError(str(exc)) from None
 
 
-def _run(paths: AppPaths, background: bool) -> int:
+def _run(paths: AppPaths, background: bool, verbose: bool) -> int:
     from g2a_tray.core.instance_client import WrongOwner, is_running
 
     name = _socket_name(paths)
@@ -273,7 +274,7 @@ def _run(paths: AppPaths, background: bool) -> int:
         return EXIT_OK
     from g2a_tray.boot import run_app
 
-    return run_app(paths, background)
+    return run_app(paths, background, verbose=verbose)
 
 
 def _start(paths: AppPaths, args: argparse.Namespace) -> int:

@@ -46,11 +46,10 @@ class AppPaths(NamedTuple):
 
 
 def resource_file(name: str) -> Path:
-    """A file from ``resources/``: inside the installed package, or, when running from a
-    source checkout that was never installed, from the checkout's own folder."""
-    from importlib import resources
-
-    try:
-        return Path(str(resources.files("g2a_tray.resources").joinpath(name)))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "resources" / name
+    """A file from ``resources/``: inside the installed package (``g2a_tray/resources``,
+    also in the bundle), or, in a source checkout that was never installed, the
+    checkout's own folder. A plain path, not importlib.resources: the package is always
+    a folder on disk, and the tray icon should not wait for that import."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "resources" / name
+    return installed if installed.exists() else package.parent / "resources" / name
