@@ -27,14 +27,11 @@ import httpx  # noqa: E402
 from g2a_tray.simulator.ntfy import NtfyStandIn  # noqa: E402
 from g2a_tray.simulator.server import SimulatorServer  # noqa: E402
 from g2a_tray.simulator.service import Simulator  # noqa: E402
-from tests.helpers import (  # noqa: E402
-    AppProcess,
-    Desktop,
-    Profile,
-    start_desktop,
-    start_dunst_bus,
-    wait_for,
-)
+from tests.helpers.app_process import AppProcess  # noqa: E402
+from tests.helpers.buses import start_dunst_bus  # noqa: E402
+from tests.helpers.desktop import Desktop, start_desktop  # noqa: E402
+from tests.helpers.procs import wait_for  # noqa: E402
+from tests.helpers.profile import Profile  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -187,7 +184,7 @@ def main() -> None:
             shoot(desk, "tray-menu.png", (1280 - 300, 0, 300, 130))
             desk.x("xdotool", "key", "Escape")
 
-            from g2a_tray.core.ipc_protocol import Command, request, socket_name
+            from g2a_tray.core.instance.protocol import Command, request, socket_name
             from g2a_tray.qt.single_instance import send_request
 
             send_request(

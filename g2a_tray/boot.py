@@ -2,7 +2,7 @@
 
 A tray app that starts with the desktop should cost about what a bare tray icon costs.
 So this module imports only what the icon needs (Qt, the tray controller, the instance
-socket) and shows the icon; the composition root (``g2a_tray.app``: settings, history,
+socket) and shows the icon; the composition root (``g2a_tray.app.root``: settings, history,
 listener, relay, notifications, shortcut) is imported and built in the next turn of
 the event loop. Whatever arrives meanwhile waits rather than being lost: the loop is
 busy building, so X events and socket connections queue; a request that comes earlier
@@ -26,7 +26,7 @@ from g2a_tray.qt.single_instance import InstanceServer, PendingAnswer
 from g2a_tray.qt.tray import TrayController
 
 if TYPE_CHECKING:
-    from g2a_tray.app import TrayApp
+    from g2a_tray.app.root import TrayApp
     from g2a_tray.core.paths import AppPaths
     from g2a_tray.qt.signals import QuitOnSignals
 
@@ -78,8 +78,8 @@ def run_app(paths: AppPaths, background: bool, verbose: bool = False) -> int:
     The log file is set up after the icon (``logging.handlers`` is not free); what goes
     wrong before it is written to stderr, and to the log where it ends the start.
     """
-    from g2a_tray.core.instance_client import NotRunning, WrongOwner, send_request
-    from g2a_tray.core.ipc_protocol import Command, UnsafeRuntimeDir, request, socket_name
+    from g2a_tray.client import NotRunning, WrongOwner, send_request
+    from g2a_tray.core.instance.protocol import Command, UnsafeRuntimeDir, request, socket_name
 
     def log_to_file() -> None:
         from g2a_tray.logging_setup import setup_logging
@@ -148,7 +148,7 @@ def _build(
     server: InstanceServer,
     early: _EarlyRequests,
 ) -> tuple[TrayApp, QuitOnSignals]:
-    from g2a_tray.app import TrayApp
+    from g2a_tray.app.root import TrayApp
     from g2a_tray.qt.crash import CrashReporter
     from g2a_tray.qt.signals import QuitOnSignals
 

@@ -5,9 +5,9 @@ Exit codes: 0 done; 1 the app could not be reached or the browser not opened;
 
 Every verb except ``run`` talks to the running app over its local socket, starting
 one first where needed, so that sessions started from scripts are tracked by the app.
-These client paths import no Qt at all (core/instance_client.py speaks the protocol with
+These client paths import no Qt at all (client.py speaks the protocol with
 the standard library) and set up no logging unless they start the app: they return
-fast (tests/test_app_process.py checks what they import).
+fast (tests/process/test_app_process.py checks what they import).
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def _dispatch(command: str, args: argparse.Namespace, paths: AppPaths) -> int:
     if command == "run":
         return _run(paths, background=getattr(args, "background", False), verbose=args.verbose)
     if command in ("new-session", "history"):
-        from g2a_tray.core.ipc_protocol import Command, request
+        from g2a_tray.core.instance.protocol import Command, request
 
         cmd = Command.SHOW_FORM if command == "new-session" else Command.SHOW_HISTORY
         _request(paths, request(cmd), start_app=True)
@@ -249,7 +249,7 @@ class _ClientError(Exception):
 
 
 def _socket_name(paths: AppPaths) -> str:
-    from g2a_tray.core.ipc_protocol import UnsafeRuntimeDir, socket_name
+    from g2a_tray.core.instance.protocol import UnsafeRuntimeDir, socket_name
 
     try:
         return socket_name(paths.config_dir)
@@ -258,7 +258,7 @@ def _socket_name(paths: AppPaths) -> str:
 
 
 def _run(paths: AppPaths, background: bool, verbose: bool) -> int:
-    from g2a_tray.core.instance_client import WrongOwner, is_running
+    from g2a_tray.client import WrongOwner, is_running
 
     name = _socket_name(paths)
     try:
@@ -268,7 +268,7 @@ def _run(paths: AppPaths, background: bool, verbose: bool) -> int:
     if running:
         if background:
             return EXIT_OK
-        from g2a_tray.core.ipc_protocol import Command, request
+        from g2a_tray.core.instance.protocol import Command, request
 
         _request(paths, request(Command.SHOW_FORM), start_app=False)
         return EXIT_OK
@@ -278,7 +278,7 @@ def _run(paths: AppPaths, background: bool, verbose: bool) -> int:
 
 
 def _start(paths: AppPaths, args: argparse.Namespace) -> int:
-    from g2a_tray.core.ipc_protocol import Command, request
+    from g2a_tray.core.instance.protocol import Command, request
 
     message = request(
         Command.START,
@@ -298,8 +298,8 @@ def _start(paths: AppPaths, args: argparse.Namespace) -> int:
 
 
 def _quit(paths: AppPaths) -> int:
-    from g2a_tray.core.instance_client import NotRunning
-    from g2a_tray.core.ipc_protocol import Command, request
+    from g2a_tray.client import NotRunning
+    from g2a_tray.core.instance.protocol import Command, request
 
     try:
         response = _send(_socket_name(paths), request(Command.QUIT))
@@ -334,7 +334,7 @@ def _alive(pid: int) -> bool:
 
 
 def _open(paths: AppPaths, link: str) -> int:
-    from g2a_tray.core.ipc_protocol import Command, request
+    from g2a_tray.core.instance.protocol import Command, request
 
     if not link.strip():  # a menu launch of the desktop entry: "g2a-tray open %u" with no URL
         _request(paths, request(Command.SHOW_FORM), start_app=True)
@@ -444,11 +444,11 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
     import json
     from datetime import UTC, datetime
 
-    from g2a_tray.core.history_export import as_json as session_json
-    from g2a_tray.core.history_export import local_time
-    from g2a_tray.core.session_status import state_of
-    from g2a_tray.core.session_store import SessionStore, StoreError
-    from g2a_tray.core.settings_store import peek_settings
+    from g2a_tray.core.sessions.export import as_json as session_json
+    from g2a_tray.core.sessions.export import local_time
+    from g2a_tray.core.sessions.status import state_of
+    from g2a_tray.core.sessions.store import SessionStore, StoreError
+    from g2a_tray.core.settings.store import peek_settings
     from g2a_tray.core.text import escape_unsafe_json, printable
 
     try:  # no integrity scan of the whole file: a read-only look must not grow with it
@@ -504,8 +504,8 @@ def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
 
 def _updates_line(paths: AppPaths) -> str:
     """Where session updates stand, as the running app sees them."""
-    from g2a_tray.core.instance_client import NotRunning, WrongOwner, send_request
-    from g2a_tray.core.ipc_protocol import (
+    from g2a_tray.client import NotRunning, WrongOwner, send_request
+    from g2a_tray.core.instance.protocol import (
         Command,
         ProtocolError,
         UnsafeRuntimeDir,
@@ -522,8 +522,8 @@ def _updates_line(paths: AppPaths) -> str:
 
 
 def _send(name: str, message: dict[str, Any]) -> dict[str, Any]:
-    from g2a_tray.core.instance_client import WrongOwner, send_request
-    from g2a_tray.core.ipc_protocol import ProtocolError
+    from g2a_tray.client import WrongOwner, send_request
+    from g2a_tray.core.instance.protocol import ProtocolError
 
     try:
         return send_request(name, message)
@@ -535,7 +535,7 @@ def _send(name: str, message: dict[str, Any]) -> dict[str, Any]:
 
 def _request(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> dict[str, Any]:
     """Send ``message`` to the running app, starting one first if asked to."""
-    from g2a_tray.core.instance_client import NotRunning, is_running
+    from g2a_tray.client import NotRunning, is_running
 
     name = _socket_name(paths)
     try:

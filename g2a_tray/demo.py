@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from g2a_tray.core.ipc_protocol import Command, request, socket_name
+from g2a_tray.core.instance.protocol import Command, request, socket_name
 from g2a_tray.simulator.server import SimulatorServer
 from g2a_tray.simulator.service import SimSession, Simulator
 from g2a_tray.spawn import app_command, child_env
@@ -40,7 +40,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 def run_demo(auto: tuple[float, float], ticket: str, *, relay: bool = False) -> int:
-    from g2a_tray.core.instance_client import NotRunning, is_running, send_request
+    from g2a_tray.client import NotRunning, is_running, send_request
 
     # Ctrl+C, and a polite kill, end the demo through the clean-up below (a demo started
     # in the background by a script would otherwise ignore SIGINT).

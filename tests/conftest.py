@@ -22,15 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import (
-    ROOT,
-    Desktop,
-    Profile,
-    SessionBus,
-    running_desktop,
-    start_session_bus,
-    unavailable,
-)
+from tests.helpers.buses import SessionBus, start_session_bus
+from tests.helpers.desktop import Desktop, running_desktop
+from tests.helpers.procs import ROOT, unavailable
+from tests.helpers.profile import Profile
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from g2a_tray.core.callback_server import CallbackServer, ListenerError
-from g2a_tray.core.launch import new_secret
-from g2a_tray.core.session_store import SessionStore
-from g2a_tray.core.settings import CallbackSettings
+from g2a_tray.core.sessions.launch import new_secret
+from g2a_tray.core.sessions.store import SessionStore
+from g2a_tray.core.settings.schema import CallbackSettings
+from g2a_tray.core.updates.callback_server import CallbackServer, ListenerError
 from g2a_tray.core.urls import reachable_from_internet
 
 log = logging.getLogger(__name__)

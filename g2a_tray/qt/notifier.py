@@ -25,8 +25,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from g2a_tray import APP_ID
-from g2a_tray.core.notifications import Note
 from g2a_tray.core.paths import resource_file
+from g2a_tray.core.sessions.notifications import Note
 from g2a_tray.core.text import markup_escape
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from g2a_tray.core.relay import OFF, RelayState, RelaySubscriber, relay_callback_url
-from g2a_tray.core.session_store import SessionStore
-from g2a_tray.core.settings import RelaySettings
+from g2a_tray.core.sessions.store import SessionStore
+from g2a_tray.core.settings.schema import RelaySettings
+from g2a_tray.core.updates.relay import OFF, RelayState, RelaySubscriber, relay_callback_url
 
 
 class RelayConnection(QObject):

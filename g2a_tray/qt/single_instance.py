@@ -1,6 +1,6 @@
 """One app per user and config folder: the server half, on QLocalServer.
 
-The client half is :mod:`g2a_tray.core.instance_client` (standard library, with the
+The client half is :mod:`g2a_tray.client` (standard library, with the
 peer check); only on Windows does it come back here for QLocalSocket's named pipes. The
 server runs in the app's GUI thread and is event-driven, so a slow client never blocks
 the UI; each connection is bounded in size and idle time, and whatever arrives on it
@@ -25,8 +25,8 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QLockFile, QObject, QTimer
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from g2a_tray.core import ipc_protocol
-from g2a_tray.core.instance_client import NotRunning, WrongOwner, is_running, send_request
+from g2a_tray.client import NotRunning, WrongOwner, is_running, send_request
+from g2a_tray.core.instance import protocol as ipc_protocol
 
 __all__ = [
     "InstanceServer",

@@ -20,10 +20,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from g2a_tray.core.session_status import Phase, SessionState, ticket_label
+from g2a_tray.core.sessions.status import Phase, SessionState, ticket_label
 
 if TYPE_CHECKING:  # the store is not needed to show the icon
-    from g2a_tray.core.session_store import SessionSummary
+    from g2a_tray.core.sessions.store import SessionSummary
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
 
-from g2a_tray.core.session_status import ACTIVE, NOT_STARTED
+from g2a_tray.core.sessions.status import ACTIVE, NOT_STARTED
 from g2a_tray.simulator.service import SimSession
 
 STYLE = """

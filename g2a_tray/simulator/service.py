@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from g2a_tray.core.redaction import redact
-from g2a_tray.core.session_status import ABANDONED, ACTIVE, COMPLETE, NOT_STARTED
+from g2a_tray.core.sessions.status import ABANDONED, ACTIVE, COMPLETE, NOT_STARTED
 
 log = logging.getLogger(__name__)
 

@@ -36,10 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from g2a_tray.core.history_export import local_time, summary_text
-from g2a_tray.core.notifications import format_duration
-from g2a_tray.core.session_status import SessionState
-from g2a_tray.core.session_store import HistoryQuery, SessionSummary
+from g2a_tray.core.sessions.export import local_time, summary_text
+from g2a_tray.core.sessions.notifications import format_duration
+from g2a_tray.core.sessions.status import SessionState
+from g2a_tray.core.sessions.store import HistoryQuery, SessionSummary
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from g2a_tray.core.launch import LaunchRequest, expand_template
-from g2a_tray.core.settings import LAYOUT_FULL, LAYOUT_IFRAME, Settings
+from g2a_tray.core.sessions.launch import LaunchRequest, expand_template
+from g2a_tray.core.settings.schema import LAYOUT_FULL, LAYOUT_IFRAME, Settings
 
 ERROR_STYLE = (
     "color: palette(text); background: #fdecea; border-left: 3px solid #c62828; padding: 4px 6px;"

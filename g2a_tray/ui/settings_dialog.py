@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from g2a_tray.core.settings import (
+from g2a_tray.core.settings.schema import (
     DEFAULT_SESSION_TYPE,
     FIELD_BY_NAME,
     LAYOUT_FULL,

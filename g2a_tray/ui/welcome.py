@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from g2a_tray.core.helpdesk_presets import PRESETS
-from g2a_tray.core.launch import expand_template
-from g2a_tray.core.settings import Settings, check_relay_url, check_template
+from g2a_tray.core.sessions.launch import expand_template
+from g2a_tray.core.settings.presets import PRESETS
+from g2a_tray.core.settings.schema import Settings, check_relay_url, check_template
 
 CUSTOM, NONE = "Another helpdesk (type the pattern)", "No ticket links"
 DEFAULT_RELAY = "https://ntfy.sh"

@@ -29,7 +29,10 @@ import threading
 import time
 from pathlib import Path
 
-from tests.helpers import ROOT, Profile, start_desktop, start_dunst_bus, stop_processes, wait_for
+from tests.helpers.buses import start_dunst_bus
+from tests.helpers.desktop import start_desktop
+from tests.helpers.procs import ROOT, stop_processes, wait_for
+from tests.helpers.profile import Profile
 
 BARE_SERVER = r"""
 import sys
@@ -134,9 +137,9 @@ def main() -> None:  # noqa: PLR0912 (one script, read top to bottom)
             env = {**desk.env(profile), "DBUS_SESSION_BUS_ADDRESS": address}
             for key, value in profile.xdg_env().items():
                 os.environ[key] = value
-            from g2a_tray.core.launch import Launch, LaunchRequest
             from g2a_tray.core.paths import AppPaths
-            from g2a_tray.core.session_store import SessionStore
+            from g2a_tray.core.sessions.launch import Launch, LaunchRequest
+            from g2a_tray.core.sessions.store import SessionStore
 
             store = SessionStore(AppPaths.default().sessions_file)
             plans: list[list[bytes]] = []

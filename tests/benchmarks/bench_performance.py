@@ -32,7 +32,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.helpers import ROOT, AppProcess, Desktop, Profile, start_desktop, wait_for
+from tests.helpers.app_process import AppProcess
+from tests.helpers.desktop import Desktop, start_desktop
+from tests.helpers.procs import ROOT, wait_for
+from tests.helpers.profile import Profile
 
 BARE = """
 import sys
@@ -102,7 +105,7 @@ def ms(seconds: float) -> str:
 def fill_history(profile: Profile, launches: int) -> None:
     """A history of ``launches`` sessions over three years, ~2.8 events each, written
     through the app's own schema."""
-    from g2a_tray.core.session_store import SessionStore
+    from g2a_tray.core.sessions.store import SessionStore
 
     path = profile.root / "data" / "g2a-tray" / "sessions.sqlite3"
     SessionStore(path).close()  # the schema, migrated
@@ -318,7 +321,7 @@ def history_window_visible(desk: Desktop, profile: Profile) -> float:
 
 
 def growth_of_history(desk: Desktop, empty: Profile, full: Profile, runs: int) -> list[Row]:
-    from g2a_tray.core.session_store import SessionStore
+    from g2a_tray.core.sessions.store import SessionStore
 
     def status(profile: Profile, *args: str) -> Callable[[], tuple[float, float]]:
         return lambda: run_once([*G2A, "status", *args], desk.env(profile))
@@ -399,8 +402,8 @@ def growth_in_one_run(desk: Desktop, profile: Profile) -> list[Row]:
     tray's balloons are not what is measured)."""
     import httpx
 
-    from g2a_tray.core.instance_client import send_request
-    from g2a_tray.core.ipc_protocol import Command, request, socket_name
+    from g2a_tray.client import send_request
+    from g2a_tray.core.instance.protocol import Command, request, socket_name
 
     profile.write_settings("[callback]\nlisten_port = 0\n[notifications]\nenabled = false\n")
     app = AppProcess(profile, desk.env(profile))

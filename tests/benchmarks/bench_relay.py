@@ -24,7 +24,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import ROOT, Profile, start_desktop, start_session_bus, wait_for
+from tests.helpers.buses import start_session_bus
+from tests.helpers.desktop import start_desktop
+from tests.helpers.procs import ROOT, wait_for
+from tests.helpers.profile import Profile
 
 
 def _free_port() -> int:
@@ -44,10 +47,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=40)
     args = parser.parse_args()
 
-    from g2a_tray.core.launch import Launch, LaunchRequest
     from g2a_tray.core.paths import AppPaths
-    from g2a_tray.core.relay import relay_callback_url
-    from g2a_tray.core.session_store import SessionStore
+    from g2a_tray.core.sessions.launch import Launch, LaunchRequest
+    from g2a_tray.core.sessions.store import SessionStore
+    from g2a_tray.core.updates.relay import relay_callback_url
     from g2a_tray.simulator.ntfy import NtfyStandIn
 
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -1,0 +1,373 @@
+"""The settings dialog writes the TOML contract and refuses what the loader refuses."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from g2a_tray.core.desktop_integration import Autostart
+from g2a_tray.core.sessions.store import SessionStore
+from g2a_tray.core.settings.schema import CallbackSettings, Settings
+from g2a_tray.core.settings.store import SettingsStore
+from g2a_tray.qt.listener import CallbackListener
+from g2a_tray.ui.settings_dialog import SettingsDialog
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SettingsStore:
+    path = tmp_path / "settings.toml"
+    path.write_text('mystery = "kept"\n')
+    s = SettingsStore(path)
+    s.load()
+    return s
+
+
+def make(qtbot: QtBot, store: SettingsStore, settings: Settings | None = None) -> SettingsDialog:
+    dialog = SettingsDialog(settings or Settings(), store.save, str(store.path))
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_edit_and_save_writes_the_file(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = make(qtbot, store)
+    dialog.template.setText("https://h.example/t/{partnerObject}")
+    dialog.layout_choice.setCurrentIndex(dialog.layout_choice.findData("iFrame"))
+    dialog.shortcut.setKeySequence(QKeySequence("Ctrl+Shift+F5"))
+    dialog.listen_port.setValue(0)
+    dialog.notifications.setChecked(False)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.accept()
+    loaded = SettingsStore(store.path).load()
+    assert loaded.problems == []
+    s = loaded.settings
+    assert s.partner_object_url_template == "https://h.example/t/{partnerObject}"
+    assert s.layout == "iFrame"
+    assert s.shortcut == "Ctrl+Shift+F5"
+    assert s.callback.listen_port == 0
+    assert s.notifications.enabled is False
+    assert 'mystery = "kept"' in store.path.read_text()
+
+
+def test_invalid_values_are_marked_and_nothing_is_saved(qtbot: QtBot, store: SettingsStore) -> None:
+    before = store.path.read_text()
+    dialog = make(qtbot, store)
+    dialog.show()
+    dialog.service_url.setText("http://api.example.com/G2A")
+    dialog.public_url.setText("file:///etc/passwd")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert dialog.result() == 0
+    text = dialog.errors.text()
+    assert "Service URL: use https://" in text
+    assert "Public URL: the URL must start with http:// or https://" in text
+    assert dialog.service_url.styleSheet() != ""
+    assert store.path.read_text() == before
+
+
+def test_restore_defaults_fills_defaults(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = make(qtbot, store, Settings(layout="iFrame", shortcut="F9"))
+    assert dialog.edited().layout == "iFrame"
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    box = dialog.findChild(QDialogButtonBox)
+    assert box is not None
+    qtbot.mouseClick(
+        box.button(QDialogButtonBox.StandardButton.RestoreDefaults), Qt.MouseButton.LeftButton
+    )
+    assert dialog.edited() == Settings()
+
+
+def test_save_failure_keeps_dialog_open_and_says_so(
+    qtbot: QtBot, store: SettingsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        assert box.textFormat() == Qt.TextFormat.PlainText
+        shown.append(box.text())
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+
+    def failing_save(_settings: Settings) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    dialog = SettingsDialog(Settings(), failing_save, "x")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.accept()
+    assert dialog.isVisible()
+    assert shown and "Permission denied" in shown[0] and "unchanged" in shown[0]
+
+
+@pytest.fixture
+def listener(tmp_path: Path) -> Iterator[CallbackListener]:
+    store = SessionStore(tmp_path / "s.sqlite3")
+    lst = CallbackListener(store)
+    state = lst.start(CallbackSettings(listen_port=0))
+    assert state.listening
+    yield lst
+    lst.stop()
+    store.close()
+
+
+def run_test(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener, public_url: str
+) -> str:
+    dialog = SettingsDialog(Settings(), store.save, "x", test_callback=listener.test_url)
+    qtbot.addWidget(dialog)
+    listener.test_finished.connect(dialog.show_test_result)
+    dialog.public_url.setText(public_url)
+    with qtbot.waitSignal(listener.test_finished, timeout=20000):
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.test_button.isEnabled()
+    return dialog.test_result.text()
+
+
+def test_callback_test_reaches_the_listener(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener
+) -> None:
+    # Empty public URL: the listener's own address. It arrives, but GoToAssist could not
+    # reach it: the dialog says so instead of "it works" (a loopback "tunnel" alike).
+    for public in ("", f"http://localhost:{listener.port}"):
+        text = run_test(qtbot, store, listener, public)
+        assert text.startswith("✗ A test update sent to") and "arrived" in text
+        assert "works on this computer only" in text and "use a relay" in text
+
+
+def test_callback_test_reports_an_unreachable_url(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener
+) -> None:
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()
+    text = run_test(qtbot, store, listener, f"http://127.0.0.1:{port}")
+    assert text.startswith("✗ Could not reach")
+
+
+def test_callback_test_is_not_fooled_by_another_server(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener
+) -> None:
+    class Yes(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    imposter = ThreadingHTTPServer(("127.0.0.1", 0), Yes)
+    thread = threading.Thread(target=imposter.serve_forever, daemon=True)
+    thread.start()
+    try:
+        text = run_test(qtbot, store, listener, f"http://127.0.0.1:{imposter.server_address[1]}")
+    finally:
+        imposter.shutdown()
+        imposter.server_close()
+    assert text.startswith("✗") and "did not arrive here" in text
+
+
+def test_callback_test_checks_the_url_first(
+    qtbot: QtBot, store: SettingsStore, listener: CallbackListener
+) -> None:
+    dialog = SettingsDialog(Settings(), store.save, "x", test_callback=listener.test_url)
+    qtbot.addWidget(dialog)
+    dialog.public_url.setText("ftp://example.com")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.test_result.text().startswith("✗ Public URL: the URL must start with http")
+
+
+def test_start_with_my_desktop_writes_and_removes_the_autostart_entry(
+    qtbot: QtBot, store: SettingsStore, tmp_path: Path
+) -> None:
+    auto = Autostart("linux", config_home=tmp_path / "xdg-config", command=["/usr/bin/g2a-tray"])
+
+    def dialog_for(auto: Autostart) -> SettingsDialog:
+        return SettingsDialog(
+            Settings(),
+            store.save,
+            "x",
+            autostart_enabled=auto.is_enabled(),
+            set_autostart=auto.set_enabled,
+        )
+
+    dialog = dialog_for(auto)
+    qtbot.addWidget(dialog)
+    assert not dialog.start_with_desktop.isHidden()
+    assert not dialog.start_with_desktop.isChecked()
+    dialog.start_with_desktop.setChecked(True)
+    dialog.accept()
+    assert auto.is_enabled() and "Exec=/usr/bin/g2a-tray run" in auto.path.read_text()
+    again = dialog_for(auto)
+    qtbot.addWidget(again)
+    assert again.start_with_desktop.isChecked()
+    again.start_with_desktop.setChecked(False)
+    again.accept()
+    assert not auto.path.exists()
+
+
+def test_relay_mode_saves_its_url_and_prefix_and_the_token_apart(
+    qtbot: QtBot, store: SettingsStore
+) -> None:
+    tokens: list[tuple[str, str]] = []
+    dialog = SettingsDialog(
+        Settings(), store.save, str(store.path), save_relay_token=lambda u, t: tokens.append((u, t))
+    )
+    qtbot.addWidget(dialog)
+    assert not dialog.relay_mode  # no relay URL yet: the listener is what runs
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    assert dialog.updates_pages.currentIndex() == 0
+    dialog.relay_url.setText("https://ntfy.example.com/")
+    dialog.topic_prefix.setText("team-a-")
+    dialog.relay_token.setText("tk_secret")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.accept()
+    saved = SettingsStore(store.path).load().settings
+    assert (saved.relay.url, saved.relay.topic_prefix) == ("https://ntfy.example.com", "team-a-")
+    assert tokens == [("https://ntfy.example.com", "tk_secret")]
+    assert "tk_secret" not in store.path.read_text()
+
+
+def test_relay_mode_needs_an_url_and_a_good_prefix(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = make(qtbot, store)
+    dialog.show()
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    dialog.relay_url.setText("")
+    dialog.topic_prefix.setText("no spaces please")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert "Relay URL: enter the relay's address" in dialog.errors.text()
+    assert "Topic prefix: use at most 20 letters" in dialog.errors.text()
+    dialog.relay_url.setText("http://ntfy.example.com")
+    dialog.accept()
+    assert "Relay URL: use https://" in dialog.errors.text()
+
+
+def test_a_keyring_that_cannot_store_the_token_keeps_the_dialog_open(
+    qtbot: QtBot, store: SettingsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from g2a_tray.core.updates.token_store import TokenStoreError
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+
+    def no_keyring(_url: str, _token: str) -> None:
+        raise TokenStoreError("No system keyring is available (none), so …")
+
+    before = store.path.read_text()
+    dialog = SettingsDialog(Settings(), store.save, str(store.path), save_relay_token=no_keyring)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    dialog.relay_url.setText("https://ntfy.example.com")
+    dialog.relay_token.setText("tk")
+    dialog.accept()
+    assert dialog.isVisible() and shown and "No system keyring" in shown[0]
+    assert store.path.read_text() == before
+
+
+def test_test_relay_shows_what_came_back(qtbot: QtBot, store: SettingsStore) -> None:
+    asked: list[bool] = []
+    dialog = SettingsDialog(
+        Settings(), store.save, str(store.path), test_relay=lambda: asked.append(True)
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    qtbot.mouseClick(dialog.relay_test_button, Qt.MouseButton.LeftButton)
+    assert asked == [True] and not dialog.relay_test_button.isEnabled()
+    dialog.show_relay_test_result(True, "A test update went through x and back in 12 ms.")
+    assert dialog.relay_test_result.text().startswith("✓ A test update")
+    assert dialog.relay_test_button.isEnabled()
+
+
+def test_the_relay_state_is_shown(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = SettingsDialog(
+        Settings(), store.save, str(store.path), relay_state="updates via x: connected"
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.relay_state.text() == "Now: updates via x: connected"
+    dialog.show_relay_state("updates via x: not reachable: <b>401</b>")
+    assert dialog.relay_state.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_a_red_mark_goes_as_soon_as_its_field_is_edited(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = make(qtbot, store)
+    dialog.show()
+    dialog.service_url.setText("ftp://nope")
+    dialog.template.setText("https://h.example/{ticket}")
+    dialog.accept()
+    assert dialog.errors.isVisible()
+    assert dialog.service_url.styleSheet() and dialog.template.styleSheet()
+    qtbot.keyClicks(dialog.service_url, "x")
+    assert dialog.service_url.styleSheet() == "" and dialog.template.styleSheet()
+    assert dialog.errors.isVisible()  # one problem left
+    qtbot.keyClicks(dialog.template, "x")
+    assert not dialog.errors.isVisible()
+
+
+def test_fields_start_at_one_x_in_every_group(qtbot: QtBot, store: SettingsStore) -> None:
+    dialog = make(qtbot, store)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    def left(widget: QWidget) -> int:
+        return widget.mapTo(dialog, widget.rect().topLeft()).x()
+
+    lefts = {left(w) for w in (dialog.service_url, dialog.stale_after, dialog.listen_host)}
+    dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
+    qtbot.waitUntil(dialog.relay_url.isVisible)
+    lefts |= {left(w) for w in (dialog.updates_mode, dialog.relay_url, dialog.topic_prefix)}
+    assert len(lefts) == 1, lefts
+
+
+def test_the_session_type_reads_in_words_and_saves_the_api_value(
+    qtbot: QtBot, store: SettingsStore
+) -> None:
+    dialog = make(qtbot, store, Settings(session_type="screen_sharing"))
+    assert dialog.session_type.currentText() == "Screen sharing"
+    dialog.stale_after.setValue(45)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.accept()
+    saved = SettingsStore(store.path).load().settings
+    assert saved.session_type == "screen_sharing"  # the user's spelling, kept
+    assert saved.sessions.stale_after_minutes == 45
+
+
+@pytest.mark.parametrize(
+    ("answer", "saved"), [("Keep Ctrl+Alt+G", "Ctrl+Alt+G"), ("No shortcut", "")]
+)
+def test_an_empty_shortcut_is_saved_only_when_meant(
+    qtbot: QtBot, store: SettingsStore, answer: str, saved: str
+) -> None:
+    dialog = make(qtbot, store)
+    dialog.shortcut.clear()  # as when another program swallowed the combination
+
+    def click() -> None:
+        box = next(
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible()
+        )
+        assert "another program" in box.text()
+        next(b for b in box.buttons() if b.text() == answer).click()
+
+    QTimer.singleShot(0, click)
+    dialog.accept()
+    if saved:
+        assert dialog.result() != dialog.DialogCode.Accepted  # still open, the old one back
+        assert dialog.shortcut.keySequence().toString() == saved
+    else:
+        assert dialog.result() == dialog.DialogCode.Accepted
+        assert SettingsStore(store.path).load().settings.shortcut == ""

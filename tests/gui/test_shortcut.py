@@ -1,0 +1,121 @@
+"""The global shortcut on a real X server (Xvfb): grabbing, firing, taken, invalid."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from g2a_tray.app.root import TrayApp
+from g2a_tray.core.paths import AppPaths
+from g2a_tray.qt.shortcut import Chord, GlobalShortcut, ShortcutError, X11Backend
+from tests.helpers.desktop import Desktop
+from tests.helpers.profile import Profile
+
+
+@pytest.fixture
+def shortcut(desktop: Desktop) -> Iterator[GlobalShortcut]:
+    s = GlobalShortcut(backend=X11Backend(desktop.display))
+    yield s
+    s.close()
+
+
+def grab_elsewhere(desktop: Desktop, chord: str) -> object:
+    """Another program holding ``chord`` (a second X connection with the grab)."""
+    from Xlib.display import Display
+
+    from g2a_tray.qt.shortcut import _grab
+
+    display = Display(desktop.display)
+    _grab(display, Chord.parse(chord))
+    return display
+
+
+def test_pressing_the_shortcut_fires_once(
+    shortcut: GlobalShortcut, desktop: Desktop, qtbot: QtBot
+) -> None:
+    assert shortcut.apply("Ctrl+Alt+K") is None
+    assert shortcut.active == "Ctrl+Alt+K"
+    with qtbot.waitSignal(shortcut.activated, timeout=5000):
+        desktop.x("xdotool", "key", "ctrl+alt+k")
+    with qtbot.assertNotEmitted(shortcut.activated, wait=300):
+        desktop.x("xdotool", "key", "ctrl+alt+j")  # another chord does nothing
+
+
+def test_caps_lock_does_not_break_it(
+    shortcut: GlobalShortcut, desktop: Desktop, qtbot: QtBot
+) -> None:
+    assert shortcut.apply("Ctrl+Alt+K") is None
+    desktop.x("xdotool", "key", "Caps_Lock")
+    try:
+        with qtbot.waitSignal(shortcut.activated, timeout=5000):
+            desktop.x("xdotool", "key", "ctrl+alt+k")
+    finally:
+        desktop.x("xdotool", "key", "Caps_Lock")
+
+
+def test_a_taken_shortcut_is_reported(shortcut: GlobalShortcut, desktop: Desktop) -> None:
+    other = grab_elsewhere(desktop, "Ctrl+Alt+T")
+    try:
+        problem = shortcut.apply("Ctrl+Alt+T")
+        assert problem == (
+            "The shortcut could not be set: “Ctrl+Alt+T” is already taken by another program. "
+            "Choose another one in Settings."
+        )
+        assert shortcut.active == ""
+    finally:
+        other.close()  # type: ignore[attr-defined]
+
+
+def test_changing_the_shortcut_releases_the_old_one(
+    shortcut: GlobalShortcut, desktop: Desktop, qtbot: QtBot
+) -> None:
+    assert shortcut.apply("Ctrl+Alt+K") is None
+    assert shortcut.apply("Ctrl+Alt+L") is None
+    other = grab_elsewhere(desktop, "Ctrl+Alt+K")  # free again: another program may take it
+    other.close()  # type: ignore[attr-defined]
+    with qtbot.waitSignal(shortcut.activated, timeout=5000):
+        desktop.x("xdotool", "key", "ctrl+alt+l")
+    assert shortcut.apply("") is None and shortcut.active == ""
+    grab_elsewhere(desktop, "Ctrl+Alt+L").close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("G", "add Ctrl, Alt or Super"),
+        ("Ctrl+Alt+", "not a key combination"),
+        ("Ctrl+Alt+G, Ctrl+X", "not a key combination"),
+    ],
+)
+def test_invalid_shortcuts_are_explained(text: str, words: str) -> None:
+    problem = GlobalShortcut(backend=None, auto=False).apply(text)
+    assert problem is not None and words in problem
+    with pytest.raises(ShortcutError):
+        Chord.parse(text)
+
+
+def test_saving_the_same_shortcut_again_retries_a_grab_that_failed(
+    qapp: QApplication, profile: Profile, desktop: Desktop
+) -> None:
+    app = TrayApp(qapp, AppPaths.default())
+    app.shortcut.close()
+    app.shortcut = GlobalShortcut(backend=X11Backend(desktop.display), parent=app)
+    wanted = dataclasses.replace(app.settings, shortcut="Ctrl+Alt+T")
+    other = grab_elsewhere(desktop, "Ctrl+Alt+T")
+    try:
+        app._save_settings(wanted)
+        assert app.shortcut.active == ""  # taken: the user was told
+        assert "already taken" in app._notices[-1].text()
+    finally:
+        other.close()  # type: ignore[attr-defined]
+    try:
+        app._save_settings(wanted)  # the same again, now that the other program let go
+        assert app.shortcut.active == "Ctrl+Alt+T"
+    finally:
+        for box in list(app._notices):
+            box.close()
+        app.shutdown()
