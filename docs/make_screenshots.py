@@ -184,8 +184,8 @@ def main() -> None:
             shoot(desk, "tray-menu.png", (1280 - 300, 0, 300, 130))
             desk.x("xdotool", "key", "Escape")
 
+            from g2a_tray.client import send_request
             from g2a_tray.core.instance.protocol import Command, request, socket_name
-            from g2a_tray.qt.single_instance import send_request
 
             send_request(
                 socket_name(profile.config_dir), request(Command.SHOW_FORM, partnerObject="4711")

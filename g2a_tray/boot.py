@@ -22,10 +22,12 @@ from PySide6.QtWidgets import QApplication
 
 from g2a_tray import APP_ID, APP_NAME, __version__
 from g2a_tray.qt.icons import app_icon, tray_icons
-from g2a_tray.qt.single_instance import InstanceServer, PendingAnswer
+from g2a_tray.qt.single_instance import Handler, InstanceServer, PendingAnswer
 from g2a_tray.qt.tray import TrayController
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from g2a_tray.app.root import TrayApp
     from g2a_tray.core.paths import AppPaths
     from g2a_tray.qt.signals import QuitOnSignals
@@ -62,9 +64,9 @@ class _EarlyRequests:
         self.waiting.append((request, answer))
         return answer
 
-    def hand_over(self, tray_app: TrayApp) -> None:
+    def hand_over(self, handler: Handler) -> None:
         for request, answer in self.waiting:
-            response = tray_app.handle_request(request)
+            response = handler(request)
             if isinstance(response, PendingAnswer):
                 response.on_resolved(answer.resolve)
             else:
@@ -78,8 +80,8 @@ def run_app(paths: AppPaths, background: bool, verbose: bool = False) -> int:
     The log file is set up after the icon (``logging.handlers`` is not free); what goes
     wrong before it is written to stderr, and to the log where it ends the start.
     """
-    from g2a_tray.client import NotRunning, WrongOwner, send_request
-    from g2a_tray.core.instance.protocol import Command, UnsafeRuntimeDir, request, socket_name
+    from g2a_tray.client import WrongOwner, is_running
+    from g2a_tray.core.instance.protocol import UnsafeRuntimeDir, socket_name
 
     def log_to_file() -> None:
         from g2a_tray.logging_setup import setup_logging
@@ -89,32 +91,15 @@ def run_app(paths: AppPaths, background: bool, verbose: bool = False) -> int:
     try:
         name = socket_name(paths.config_dir)
     except UnsafeRuntimeDir as exc:
-        log_to_file()
-        log.error("not starting: %s", exc)
-        sys.stderr.write(f"g2a-tray: {exc}\n")
-        return 1
+        return _not_starting(log_to_file, str(exc))
     qapp = create_qapplication([APP_NAME])  # argv[0] names the X11 window class
-    server = InstanceServer(name)
+    server = InstanceServer(name, is_running)
     try:
         listening = server.listen()
     except WrongOwner as exc:
-        log_to_file()
-        log.error("not starting: %s", exc)
-        sys.stderr.write(f"g2a-tray: {exc}\n")
-        return 1
+        return _not_starting(log_to_file, str(exc))
     if not listening:
-        if background:
-            return 0
-        try:
-            send_request(server.name, request(Command.SHOW_FORM))
-        except (NotRunning, WrongOwner, TimeoutError, ValueError) as exc:
-            log_to_file()
-            log.error("another g2a-tray holds the socket but did not answer: %s", exc)
-            sys.stderr.write(
-                f"g2a-tray: another g2a-tray seems to run but does not answer ({exc}).\n"
-            )
-            return 1
-        return 0
+        return 0 if background else _show_running_form(name, log_to_file)
 
     early = _EarlyRequests()
     server.set_handler(early)
@@ -127,7 +112,9 @@ def run_app(paths: AppPaths, background: bool, verbose: bool = False) -> int:
     def build() -> None:
         log_to_file()
         log.info("g2a-tray %s starting (config %s)", __version__, paths.config_dir)
-        built.append(_build(qapp, paths, tray, server, early))
+        done = _build_or_give_up(qapp, paths, tray, server, early)
+        if done is not None:
+            built.append(done)
 
     QTimer.singleShot(0, build)
     code = qapp.exec()
@@ -139,6 +126,45 @@ def run_app(paths: AppPaths, background: bool, verbose: bool = False) -> int:
     tray_app.shutdown()
     log.info("stopped")
     return code
+
+
+def _not_starting(log_to_file: Callable[[], None], reason: str) -> int:
+    log_to_file()
+    log.error("not starting: %s", reason)
+    sys.stderr.write(f"g2a-tray: {reason}\n")
+    return 1
+
+
+def _show_running_form(name: str, log_to_file: Callable[[], None]) -> int:
+    """Another g2a-tray runs for this profile: it shows its form, and this one ends."""
+    from g2a_tray.client import NotRunning, WrongOwner, send_request
+    from g2a_tray.core.instance.protocol import Command, request
+
+    try:
+        send_request(name, request(Command.SHOW_FORM))
+    except (NotRunning, WrongOwner, TimeoutError, ValueError) as exc:
+        log_to_file()
+        log.error("another g2a-tray holds the socket but did not answer: %s", exc)
+        sys.stderr.write(f"g2a-tray: another g2a-tray seems to run but does not answer ({exc}).\n")
+        return 1
+    return 0
+
+
+def _build_or_give_up(
+    qapp: QApplication,
+    paths: AppPaths,
+    tray: TrayController,
+    server: InstanceServer,
+    early: _EarlyRequests,
+) -> tuple[TrayApp, QuitOnSignals] | None:
+    try:
+        return _build(qapp, paths, tray, server, early)
+    except Exception as exc:  # whatever it was, the user hears of it and the app ends
+        log.exception("g2a-tray could not start")
+        _give_up(
+            qapp, tray, server, early, f"{type(exc).__name__}: {exc}. The log is in {paths.log_dir}"
+        )
+        return None
 
 
 def _build(
@@ -156,9 +182,38 @@ def _build(
     CrashReporter(str(paths.log_dir)).install()
     stop_signals = QuitOnSignals(tray_app.quit)
     tray_app.start()
-    server.set_handler(tray_app.handle_request)
-    early.hand_over(tray_app)
+    server.set_handler(tray_app.requests.handle)
+    early.hand_over(tray_app.requests.handle)
     return tray_app, stop_signals
+
+
+def _give_up(
+    qapp: QApplication,
+    tray: TrayController,
+    server: InstanceServer,
+    early: _EarlyRequests,
+    reason: str,
+) -> None:
+    """Building the app failed: no icon with a menu that does nothing and no request
+    left waiting. Every request gets the reason, the user sees it (a terminal on stderr,
+    a desktop in a box), and the app exits 1 once the box is closed."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from g2a_tray.qt.dialogs import plain_box
+
+    message = f"g2a-tray could not start: {reason}"
+    refuse = lambda _request: {"ok": False, "error": message}  # noqa: E731
+    server.set_handler(refuse)
+    early.hand_over(refuse)
+    tray.hide()
+    sys.stderr.write(f"{message}.\n")
+    box = plain_box(QMessageBox.Icon.Critical, "g2a-tray could not start", f"{message}.")
+    box.finished.connect(lambda _result: qapp.exit(1))
+    box.show()
+    _LAST_WORDS.append(box)  # a box with no parent lives only while Python holds it
+
+
+_LAST_WORDS: list[object] = []
 
 
 def _bench_ready(qapp: QApplication, tray: TrayController) -> None:
@@ -166,8 +221,7 @@ def _bench_ready(qapp: QApplication, tray: TrayController) -> None:
     the number of seconds ``G2A_TRAY_BENCH_EXIT`` gives (memory "1 s after start")."""
     sys.stdout.write(f"ready tray={tray.available}\n")
     sys.stdout.flush()
-    try:
-        linger = max(0.0, float(os.environ.get("G2A_TRAY_BENCH_EXIT") or "0"))
-    except ValueError:
-        linger = 0.0
+    from g2a_tray.core.seams import env_seconds
+
+    linger = env_seconds("G2A_TRAY_BENCH_EXIT") or 0.0
     QTimer.singleShot(int(linger * 1000), qapp.quit)

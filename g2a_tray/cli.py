@@ -15,20 +15,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from g2a_tray import __version__
 
 if TYPE_CHECKING:  # imported when used: --version and --help import nearly nothing
-    import subprocess
+    from collections.abc import Callable
 
     from g2a_tray.core.paths import AppPaths
 
-APP_START_TIMEOUT_S = 20.0
-QUIT_TIMEOUT_S = 15.0
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2  # the same as g2a_tray.client's
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,18 +177,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from g2a_tray.client import ClientError
     from g2a_tray.core.paths import AppPaths
 
     paths = AppPaths.default()
     command = args.command or "run"
     if command in ("simulate", "demo"):
-        # Client verbs log nothing unless they start the app (_spawn_app): a verb that
-        # only talks to the running app should cost what a tiny client costs. The app
-        # itself sets up its log once its icon is up (boot.py).
-        _setup_logging(command, paths, verbose=args.verbose)
+        # Not the user's app: their lines (and their test sessions' secrets) stay out of
+        # the user's log; the demo's app logs into the demo's throw-away profile. Client
+        # verbs log nothing unless they start the app (client.py): a verb that only talks
+        # to the running app should cost what a tiny client costs.
+        from g2a_tray.logging_setup import setup_console_logging
+
+        setup_console_logging(verbose=args.verbose)
     try:
-        return _dispatch(command, args, paths)
-    except _ClientError as exc:
+        return VERBS[command](args, paths)
+    except ClientError as exc:
         sys.stderr.write(f"g2a-tray: {exc}\n")
         return exc.code
     except BrokenPipeError:
@@ -203,81 +203,34 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _dispatch(command: str, args: argparse.Namespace, paths: AppPaths) -> int:
-    if command == "run":
-        return _run(paths, background=getattr(args, "background", False), verbose=args.verbose)
-    if command in ("new-session", "history"):
-        from g2a_tray.core.instance.protocol import Command, request
+def _run(args: argparse.Namespace, paths: AppPaths) -> int:
+    from g2a_tray.client import ClientError, WrongOwner, is_running, socket_name_for
 
-        cmd = Command.SHOW_FORM if command == "new-session" else Command.SHOW_HISTORY
-        _request(paths, request(cmd), start_app=True)
-        return EXIT_OK
-    if command == "start":
-        return _start(paths, args)
-    if command == "quit":
-        return _quit(paths)
-    if command == "open":
-        return _open(paths, args.link)
-    if command == "desktop-integration":
-        return _desktop_integration(remove=args.remove)
-    if command == "status":
-        return _status(paths, as_json=args.json, limit=args.limit)
-    if command == "simulate":
-        return _simulate(args)
-    if command == "demo":
-        from g2a_tray.demo import run_demo
-
-        return run_demo(args.auto, args.ticket, relay=args.relay)
-    raise AssertionError(command)
-
-
-def _setup_logging(command: str, paths: AppPaths, *, verbose: bool) -> None:
-    from g2a_tray.logging_setup import setup_console_logging, setup_logging
-
-    if command in ("simulate", "demo"):
-        # Not the user's app: its lines (and its test sessions' secrets) stay out of the
-        # user's log. The demo's app process logs into the demo's throw-away profile.
-        setup_console_logging(verbose=verbose)
-    else:
-        setup_logging(paths.log_file, verbose=verbose)
-
-
-class _ClientError(Exception):
-    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _socket_name(paths: AppPaths) -> str:
-    from g2a_tray.core.instance.protocol import UnsafeRuntimeDir, socket_name
-
+    background = getattr(args, "background", False)
     try:
-        return socket_name(paths.config_dir)
-    except UnsafeRuntimeDir as exc:
-        raise _ClientError(str(exc)) from None
-
-
-def _run(paths: AppPaths, background: bool, verbose: bool) -> int:
-    from g2a_tray.client import WrongOwner, is_running
-
-    name = _socket_name(paths)
-    try:
-        running = is_running(name)
+        running = is_running(socket_name_for(paths))
     except WrongOwner as exc:
-        raise _ClientError(str(exc)) from None
+        raise ClientError(str(exc)) from None
     if running:
-        if background:
-            return EXIT_OK
-        from g2a_tray.core.instance.protocol import Command, request
-
-        _request(paths, request(Command.SHOW_FORM), start_app=False)
+        if not background:
+            _show(paths, form=True, start_app=False)
         return EXIT_OK
     from g2a_tray.boot import run_app
 
-    return run_app(paths, background, verbose=verbose)
+    return run_app(paths, background, verbose=args.verbose)
 
 
-def _start(paths: AppPaths, args: argparse.Namespace) -> int:
+def _show(paths: AppPaths, *, form: bool, start_app: bool = True) -> int:
+    """A window of the running app (started if needed): the form or the history."""
+    from g2a_tray.client import request_app
+    from g2a_tray.core.instance.protocol import Command, request
+
+    command = Command.SHOW_FORM if form else Command.SHOW_HISTORY
+    request_app(paths, request(command), start_app=start_app)
+    return EXIT_OK
+
+
+def _start(args: argparse.Namespace, paths: AppPaths) -> int:
     from g2a_tray.core.instance.protocol import Command, request
 
     message = request(
@@ -287,7 +240,23 @@ def _start(paths: AppPaths, args: argparse.Namespace) -> int:
     )
     if args.layout is not None:
         message["layout"] = args.layout
-    response = _request(paths, message, start_app=True)
+    return _start_and_print(paths, message)
+
+
+def _open(args: argparse.Namespace, paths: AppPaths) -> int:
+    from g2a_tray.core.instance.protocol import Command, request
+
+    if not args.link.strip():  # a menu launch of the desktop entry: "g2a-tray open %u"
+        return _show(paths, form=True)
+    return _start_and_print(paths, request(Command.OPEN_LINK, url=args.link))
+
+
+def _start_and_print(paths: AppPaths, message: dict[str, str]) -> int:
+    """``start`` and ``open LINK``: the session's URL on stdout, exit 1 when the browser
+    did not take it (the user opens it by hand)."""
+    from g2a_tray.client import request_app
+
+    response = request_app(paths, message, start_app=True)
     print(response["url"])
     if not response.get("opened", False):
         sys.stderr.write(
@@ -297,65 +266,23 @@ def _start(paths: AppPaths, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _quit(paths: AppPaths) -> int:
-    from g2a_tray.client import NotRunning
-    from g2a_tray.core.instance.protocol import Command, request
+def _quit(_args: argparse.Namespace, paths: AppPaths) -> int:
+    from g2a_tray.client import quit_app
 
-    try:
-        response = _send(_socket_name(paths), request(Command.QUIT))
-    except NotRunning:
+    if not quit_app(paths):
         sys.stderr.write("g2a-tray is not running.\n")
-        return EXIT_OK
-    # Return once the app has really gone (its port, shortcut and database released), so
-    # that a script can start another at once.
-    pid = response.get("pid")
-    deadline = time.monotonic() + QUIT_TIMEOUT_S
-    while isinstance(pid, int) and _alive(pid):
-        if time.monotonic() > deadline:
-            raise _ClientError(f"g2a-tray (process {pid}) was asked to quit but is still running")
-        time.sleep(0.05)  # another process's exit: nothing to wait on but polling
     return EXIT_OK
 
 
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":
-        return False  # no cheap check there; the request was answered
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # an exited child its parent has not reaped yet (a zombie) has gone too
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
-def _open(paths: AppPaths, link: str) -> int:
-    from g2a_tray.core.instance.protocol import Command, request
-
-    if not link.strip():  # a menu launch of the desktop entry: "g2a-tray open %u" with no URL
-        _request(paths, request(Command.SHOW_FORM), start_app=True)
-        return EXIT_OK
-    response = _request(paths, request(Command.OPEN_LINK, url=link), start_app=True)
-    print(response["url"])
-    if not response.get("opened", False):
-        sys.stderr.write(
-            "g2a-tray: the browser could not be opened; open the URL above yourself.\n"
-        )
-        return EXIT_FAILED
-    return EXIT_OK
-
-
-def _desktop_integration(*, remove: bool) -> int:
+def _desktop_integration(args: argparse.Namespace, _paths: AppPaths) -> int:
+    from g2a_tray.client import ClientError
     from g2a_tray.core.desktop_integration import install_desktop_entry, remove_desktop_entry
 
+    remove = args.remove
     try:
         files = remove_desktop_entry() if remove else install_desktop_entry()
     except OSError as exc:
-        raise _ClientError(
+        raise ClientError(
             f"could not {'remove' if remove else 'install'} the desktop entry: {exc}"
         ) from None
     for path in files:
@@ -363,6 +290,47 @@ def _desktop_integration(*, remove: bool) -> int:
     if remove and not files:
         print("Nothing to remove: no desktop entry made by g2a-tray was found.")
     return EXIT_OK
+
+
+def _status(args: argparse.Namespace, paths: AppPaths) -> int:
+    from g2a_tray.status_report import print_status
+
+    return print_status(paths, as_json=args.json, limit=args.limit)
+
+
+def _simulate(args: argparse.Namespace, _paths: AppPaths) -> int:
+    from g2a_tray.logging_setup import console_handler_for
+    from g2a_tray.simulator.run import run_simulator
+
+    console_handler_for("g2a_tray.simulator")
+    return run_simulator(
+        args.host,
+        args.port,
+        auto=args.auto,
+        form_encoded=args.form,
+        relay_port=args.relay_port if args.relay else None,
+        relay_cache=args.relay_cache,
+    )
+
+
+def _demo(args: argparse.Namespace, _paths: AppPaths) -> int:
+    from g2a_tray.demo import run_demo
+
+    return run_demo(args.auto, args.ticket, relay=args.relay)
+
+
+VERBS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
+    "run": _run,
+    "new-session": lambda _args, paths: _show(paths, form=True),
+    "history": lambda _args, paths: _show(paths, form=False),
+    "start": _start,
+    "open": _open,
+    "quit": _quit,
+    "desktop-integration": _desktop_integration,
+    "status": _status,
+    "simulate": _simulate,
+    "demo": _demo,
+}
 
 
 def _positive(text: str) -> int:
@@ -385,236 +353,3 @@ def _auto_timing(text: str) -> tuple[float, float]:
     if not (0 <= join_s <= 3600 and 0 <= end_s <= 3600):
         raise argparse.ArgumentTypeError("seconds must be between 0 and 3600")
     return join_s, end_s
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    from g2a_tray.core.urls import is_loopback_host
-    from g2a_tray.logging_setup import console_handler_for
-    from g2a_tray.simulator.server import SimulatorServer
-    from g2a_tray.simulator.service import Simulator
-
-    console_handler_for("g2a_tray.simulator")
-    try:
-        server = SimulatorServer(
-            Simulator(form_encoded=args.form, auto=args.auto), args.host, args.port
-        )
-    except OSError as exc:
-        raise _ClientError(
-            f"the simulator cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
-        ) from None
-    relay = None
-    if args.relay:
-        from pathlib import Path
-
-        from g2a_tray.simulator.ntfy import NtfyStandIn
-
-        try:
-            relay = NtfyStandIn(
-                args.host,
-                args.relay_port,
-                cache_file=Path(args.relay_cache) if args.relay_cache else None,
-            ).start()
-        except OSError as exc:
-            server.server_close()
-            raise _ClientError(
-                f"the relay cannot listen on {args.host}:{args.relay_port}: {exc.strerror or exc}"
-            ) from None
-    if not is_loopback_host(args.host):
-        sys.stderr.write(
-            f"g2a-tray: note: the simulator is reachable from other computers on {args.host}.\n"
-        )
-    print(f"GoToAssist simulator on {server.base_url}  (Ctrl+C stops it)")
-    print(f'Use it from g2a-tray: service_url = "{server.service_url}"', flush=True)
-    if relay is not None:
-        print(f"ntfy stand-in (relay) on {relay.url}")
-        print(f'Use it from g2a-tray: [relay] url = "{relay.url}"', flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        server.simulator.close()
-        if relay is not None:
-            relay.stop()
-    return EXIT_OK
-
-
-def _status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
-    import json
-    from datetime import UTC, datetime
-
-    from g2a_tray.core.sessions.export import as_json as session_json
-    from g2a_tray.core.sessions.export import local_time
-    from g2a_tray.core.sessions.status import state_of
-    from g2a_tray.core.sessions.store import SessionStore, StoreError
-    from g2a_tray.core.settings.store import peek_settings
-    from g2a_tray.core.text import escape_unsafe_json, printable
-
-    try:  # no integrity scan of the whole file: a read-only look must not grow with it
-        store = SessionStore(paths.sessions_file, check=False)
-    except (OSError, StoreError) as exc:
-        raise _ClientError(f"cannot read the session history: {exc}") from None
-    if store.problem:
-        sys.stderr.write(f"g2a-tray: {store.problem}\n")
-    stale_after = peek_settings(paths.settings_file).sessions.stale_after
-    now = datetime.now(UTC)
-    if as_json:
-        # Streamed: a history of years is printed a page at a time, in flat memory.
-        try:
-            found = store.iter_sessions() if limit is None else iter(store.sessions(limit))
-            sys.stdout.write("[")
-            separator = "\n"
-            for session in found:
-                state = state_of(session, now, stale_after)
-                item = json.dumps(session_json(session, state), indent=2, ensure_ascii=False)
-                # Only formatting newlines are raw ones (json.dumps escapes those in strings);
-                # str.splitlines-based indenting would also split at U+0085 or U+2028.
-                sys.stdout.write(separator + "  " + escape_unsafe_json(item).replace("\n", "\n  "))
-                separator = ",\n"
-            sys.stdout.write("\n]\n" if separator != "\n" else "]\n")
-        finally:
-            store.close()
-        return EXIT_OK
-    sessions = store.sessions(limit=limit)
-    store.close()
-    print(_updates_line(paths))
-    if not sessions:
-        print("No sessions yet.")
-        return EXIT_OK
-    rows = [("STARTED", "TICKET", "STATUS", "CUSTOMER", "SESSION ID")] + [
-        (
-            local_time(s.launched_at),
-            s.partner_object or "-",
-            state_of(s, now, stale_after).words,
-            s.customer_name,
-            s.session_id,
-        )
-        for s in sessions
-    ]
-    # Every cell may hold text from a callback: nothing in it may act on the terminal.
-    rows = [tuple(printable(cell) for cell in row) for row in rows]  # type: ignore[misc]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-    return EXIT_OK
-
-
-def _updates_line(paths: AppPaths) -> str:
-    """Where session updates stand, as the running app sees them."""
-    from g2a_tray.client import NotRunning, WrongOwner, send_request
-    from g2a_tray.core.instance.protocol import (
-        Command,
-        ProtocolError,
-        UnsafeRuntimeDir,
-        request,
-        socket_name,
-    )
-
-    try:
-        answer = send_request(socket_name(paths.config_dir), request(Command.PING), timeout_s=3.0)
-    except (NotRunning, WrongOwner, TimeoutError, ProtocolError, UnsafeRuntimeDir):
-        return "Updates: g2a-tray is not running, so none are received now."
-    updates = answer.get("updates")
-    return f"Updates: {updates}" if isinstance(updates, str) else "Updates: unknown"
-
-
-def _send(name: str, message: dict[str, Any]) -> dict[str, Any]:
-    from g2a_tray.client import WrongOwner, send_request
-    from g2a_tray.core.instance.protocol import ProtocolError
-
-    try:
-        return send_request(name, message)
-    except WrongOwner as exc:
-        raise _ClientError(str(exc)) from None
-    except (TimeoutError, ProtocolError) as exc:
-        raise _ClientError(f"the running g2a-tray did not answer properly: {exc}") from None
-
-
-def _request(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> dict[str, Any]:
-    """Send ``message`` to the running app, starting one first if asked to."""
-    from g2a_tray.client import NotRunning, is_running
-
-    name = _socket_name(paths)
-    try:
-        response = _send(name, message)
-    except NotRunning:
-        if not start_app:
-            raise _ClientError("g2a-tray is not running.") from None
-        child, errors = _spawn_app(paths)
-        deadline = time.monotonic() + APP_START_TIMEOUT_S
-        while not is_running(name):
-            if child.poll() is not None:  # it died: say why now, not after the time-out
-                raise _ClientError(_why_not_started(child.returncode, errors)) from None
-            if time.monotonic() > deadline:
-                raise _ClientError(
-                    f"g2a-tray did not start in time; see the log in {paths.log_dir}"
-                ) from None
-            time.sleep(0.05)  # polling another process's socket: no signal to wait on
-        response = _send(name, message)
-    if not response.get("ok"):
-        raise _ClientError(str(response.get("error", "the request failed")), EXIT_USAGE)
-    return response
-
-
-def _spawn_app(paths: AppPaths) -> tuple[subprocess.Popen[bytes], Path]:
-    """Start the tray app as its own process, detached from this terminal. Its stderr
-    goes to a file beside the log: what it says if it dies before it can log (Qt finding
-    no display, a broken install) is what the user needs to read."""
-    import logging
-    import subprocess
-
-    from g2a_tray.logging_setup import setup_logging
-    from g2a_tray.spawn import app_command, child_env, neutral_cwd
-
-    setup_logging(paths.log_file)
-    cmd = app_command("run", "--background")
-    logging.getLogger(__name__).info("starting the app: %s", cmd)
-    errors = paths.log_dir / "g2a-tray-start.err"
-    try:
-        errors.parent.mkdir(parents=True, exist_ok=True)
-        stderr = errors.open("wb")
-    except OSError:
-        stderr = None  # nowhere to keep it: the time-out's message still points at the log
-    try:
-        child = subprocess.Popen(
-            cmd,
-            cwd=neutral_cwd(),
-            env=child_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr if stderr is not None else subprocess.DEVNULL,
-            start_new_session=True,
-            close_fds=True,
-        )
-    finally:
-        if stderr is not None:
-            stderr.close()  # the child has its own copy
-    return child, errors
-
-
-def _why_not_started(code: int, errors: Path) -> str:
-    """Plain words for an app that exited before answering, with the line of what it
-    printed that says most (Qt prints several; the first about the display says why)."""
-    from g2a_tray.core.text import printable
-
-    try:
-        said = [
-            line.strip()
-            for line in errors.read_text(encoding="utf-8", errors="replace").splitlines()
-            if line.strip()
-        ]
-    except OSError:
-        said = []
-    about_display = [line for line in said if "display" in line.lower()]
-    how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-    if about_display:
-        why = printable(about_display[0])[:200].rstrip(". ")
-        return (
-            f"the app could not start ({how}): {why}. It needs a graphical session "
-            f"(DISPLAY or WAYLAND_DISPLAY). What it printed is in {errors}."
-        )
-    last = printable(said[-1])[:200].rstrip(". ") if said else "it printed nothing"
-    return f"the app could not start ({how}): {last}. What it printed is in {errors}."

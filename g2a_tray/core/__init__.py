@@ -1,1 +1,2 @@
-"""The Qt-free core: settings, URL building, the IPC protocol. Importable without a display."""
+"""The Qt-free core, by domain (sessions, updates, settings, instance) and small
+utilities. Importable without a display."""

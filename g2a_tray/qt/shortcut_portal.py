@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from g2a_tray.qt.shortcut import Chord
+    from g2a_tray.qt.chord import Chord
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class PortalBackend:
             if len(body) >= 2 and str(body[0]) == session and body[1] == SHORTCUT_ID:
                 on_activated()
 
-    def _request(
+    def _request(  # noqa: PLR0913  # a D-Bus call spelled out, each part by keyword
         self,
         router: Any,
         portal: Any,

@@ -1,7 +1,7 @@
 """One app per user and config folder: the server half, on QLocalServer.
 
 The client half is :mod:`g2a_tray.client` (standard library, with the
-peer check); only on Windows does it come back here for QLocalSocket's named pipes. The
+peer check); only on Windows does it use :func:`send_request_qt` here, for named pipes. The
 server runs in the app's GUI thread and is event-driven, so a slow client never blocks
 the UI; each connection is bounded in size and idle time, and whatever arrives on it
 gets an answer, never an exception.
@@ -9,7 +9,7 @@ gets an answer, never an exception.
 Races: becoming the server happens under a QLockFile, so two launches at the same
 instant end with exactly one app; a socket file left by a crashed app is removed only
 under that lock and only when nothing answers on it. On Unix the socket and the lock
-live in a private folder (:func:`g2a_tray.core.ipc_protocol.runtime_dir`).
+live in a private folder (:func:`g2a_tray.core.protocol.runtime_dir`).
 """
 
 from __future__ import annotations
@@ -25,17 +25,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QLockFile, QObject, QTimer
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from g2a_tray.client import NotRunning, WrongOwner, is_running, send_request
-from g2a_tray.core.instance import protocol as ipc_protocol
-
-__all__ = [
-    "InstanceServer",
-    "NotRunning",
-    "PendingAnswer",
-    "WrongOwner",
-    "is_running",
-    "send_request",
-]
+from g2a_tray.core.instance import protocol
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +52,7 @@ class PendingAnswer:
 
 
 Handler = Callable[[dict[str, Any]], "dict[str, Any] | PendingAnswer"]
+Probe = Callable[[str], bool]  # whether an app answers on a socket name (client.is_running)
 CONNECT_TIMEOUT_MS = 1000
 REPLY_TIMEOUT_MS = 10000
 IDLE_TIMEOUT_MS = 5000  # a connection that has not sent its request by then is closed
@@ -70,25 +61,26 @@ IDLE_TIMEOUT_MS = 5000  # a connection that has not sent its request by then is 
 def send_request_qt(
     name: str, message: dict[str, Any], timeout_ms: int = REPLY_TIMEOUT_MS
 ) -> dict[str, Any]:
-    """The Windows client: one request over QLocalSocket (a named pipe)."""
+    """The Windows client: one request over QLocalSocket (a named pipe). Raises
+    ConnectionRefusedError when nothing listens (``client.send_request`` turns it into
+    NotRunning), else as ``client.send_request`` does."""
     sock = QLocalSocket()
     sock.connectToServer(name)
     if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
-        raise NotRunning(sock.errorString())
+        raise ConnectionRefusedError(sock.errorString())
     try:
-        sock.write(QByteArray(ipc_protocol.encode(message)))
+        sock.write(QByteArray(protocol.encode(message)))
         if not sock.waitForBytesWritten(timeout_ms):
             raise TimeoutError("the running g2a-tray did not take the request")
-        buffer = b""
-        while b"\n" not in buffer:
+        answer = protocol.LineBuffer()
+        line = None
+        while line is None:
             if not sock.waitForReadyRead(timeout_ms):
                 if sock.state() != QLocalSocket.LocalSocketState.ConnectedState:
-                    raise ipc_protocol.ProtocolError("the running g2a-tray closed the connection")
+                    raise protocol.ProtocolError("the running g2a-tray closed the connection")
                 raise TimeoutError("the running g2a-tray did not answer in time")
-            buffer += bytes(sock.readAll().data())
-            if len(buffer) > ipc_protocol.MAX_LINE_BYTES:
-                raise ipc_protocol.ProtocolError("answer too long")
-        return ipc_protocol.decode_response(buffer.split(b"\n", 1)[0])
+            line = answer.feed(bytes(sock.readAll().data()))
+        return protocol.decode_response(line)
     finally:
         sock.disconnectFromServer()
 
@@ -102,15 +94,17 @@ def _lock_path(name: str) -> str:
 class InstanceServer(QObject):
     """Answers requests from later ``g2a-tray`` processes with ``handler``."""
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(self, name: str, probe: Probe, parent: QObject | None = None) -> None:
+        """``probe``: whether an app already answers on ``name`` (checked under the lock)."""
         super().__init__(parent)
         self.name = name
+        self._probe = probe
         self._handler: Handler = lambda _request: {"ok": False, "error": "g2a-tray is starting"}
         self._server = QLocalServer(self)
         # Only this user may connect (the socket file gets mode 0700 on Unix).
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_new_connection)
-        self._buffers: dict[QLocalSocket, bytes] = {}
+        self._buffers: dict[QLocalSocket, protocol.LineBuffer] = {}
         self._connected: set[QLocalSocket] = set()
 
     def set_handler(self, handler: Handler) -> None:
@@ -129,7 +123,7 @@ class InstanceServer(QObject):
             log.error("could not take the start-up lock %s", lock.fileName())
             return False
         try:
-            if is_running(self.name):
+            if self._probe(self.name):
                 return False
             # Nothing answers: any socket file left is from a crashed app.
             QLocalServer.removeServer(self.name)
@@ -147,7 +141,7 @@ class InstanceServer(QObject):
     def _on_new_connection(self) -> None:
         while self._server.hasPendingConnections():
             sock = self._server.nextPendingConnection()
-            self._buffers[sock] = b""
+            self._buffers[sock] = protocol.LineBuffer()
             self._connected.add(sock)
             sock.readyRead.connect(lambda s=sock: self._on_ready_read(s))
             sock.disconnected.connect(lambda s=sock: self._forget(s))
@@ -171,19 +165,21 @@ class InstanceServer(QObject):
         if sock not in self._buffers:
             sock.readAll()  # answered already: drop what else comes
             return
-        data = self._buffers[sock] + bytes(sock.readAll().data())
-        if b"\n" not in data:
-            if len(data) > ipc_protocol.MAX_LINE_BYTES:
-                log.warning("instance socket: a request over %s bytes", ipc_protocol.MAX_LINE_BYTES)
-                self._reply(sock, {"ok": False, "error": "request too long"})
-            else:
-                self._buffers[sock] = data
+        chunk = bytes(sock.readAll().data())
+        if not chunk:
             return
-        line = data.split(b"\n", 1)[0]
+        try:
+            line = self._buffers[sock].feed(chunk)
+        except protocol.ProtocolError:
+            log.warning("instance socket: a request over %s bytes", protocol.MAX_LINE_BYTES)
+            self._reply(sock, {"ok": False, "error": "request too long"})
+            return
+        if line is None:
+            return
         self._buffers.pop(sock, None)
         try:
-            request = ipc_protocol.decode_request(line)
-        except ipc_protocol.ProtocolError as exc:
+            request = protocol.decode_request(line)
+        except protocol.ProtocolError as exc:
             log.warning("bad request on the instance socket: %s", str(exc)[:200])
             self._reply(sock, {"ok": False, "error": str(exc)[:200]})
             return
@@ -202,6 +198,6 @@ class InstanceServer(QObject):
         if sock not in self._connected:
             return  # the client gave up waiting and went
         self._buffers.pop(sock, None)
-        sock.write(QByteArray(ipc_protocol.encode(response)))
+        sock.write(QByteArray(protocol.encode(response)))
         sock.flush()
         sock.disconnectFromServer()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from g2a_tray.core.sessions.status import Phase, SessionState, ticket_label
 
 if TYPE_CHECKING:  # the store is not needed to show the icon
-    from g2a_tray.core.sessions.store import SessionSummary
+    from g2a_tray.core.sessions.model import SessionSummary
 
 log = logging.getLogger(__name__)
 

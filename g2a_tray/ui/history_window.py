@@ -37,9 +37,8 @@ from PySide6.QtWidgets import (
 )
 
 from g2a_tray.core.sessions.export import local_time, summary_text
-from g2a_tray.core.sessions.notifications import format_duration
+from g2a_tray.core.sessions.model import HistoryQuery, SessionSummary, format_duration
 from g2a_tray.core.sessions.status import SessionState
-from g2a_tray.core.sessions.store import HistoryQuery, SessionSummary
 
 log = logging.getLogger(__name__)
 
@@ -183,22 +182,7 @@ class HistoryWindow(QWidget):
         self._filter_timer.timeout.connect(self.apply_filter)
         self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        # Column widths from the rows read, not from every row (ResizeToContents would
-        # measure each new page): fitted once per reload.
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        self.table.doubleClicked.connect(lambda _index: self._open_selected())
+        self.table = self._make_table()
 
         self.empty = QLabel("No sessions yet. Sessions you start appear here.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -231,6 +215,26 @@ class HistoryWindow(QWidget):
         layout.addLayout(buttons)
         self.resize(980, 420)  # every column, times with seconds, without a scroll bar
         self._update_buttons()
+
+    def _make_table(self) -> QTableView:
+        """Whole rows selected, nothing edited, columns fitted to what was read."""
+        table = QTableView()
+        table.setModel(self.model)
+        table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        table.setSortingEnabled(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = table.horizontalHeader()
+        # Column widths from the rows read, not from every row (ResizeToContents would
+        # measure each new page): fitted once per reload.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        table.doubleClicked.connect(lambda _index: self._open_selected())
+        return table
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:  # as any other window a technician glances at

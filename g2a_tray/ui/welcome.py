@@ -44,6 +44,33 @@ class WelcomeDialog(QDialog):
             "Two answers make it yours; you can change both later in Settings."
         )
 
+        tickets = self._tickets_group(settings)
+        updates = self._updates_group(settings)
+
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.skip_button = buttons.addButton("Skip", QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_button.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(tickets)
+        layout.addWidget(updates)
+        layout.addWidget(buttons)
+
+        self.helpdesk.currentIndexChanged.connect(self._show_choice)
+        self.site.textChanged.connect(self._update)
+        self.pattern.textChanged.connect(self._update)
+        self.relay_url.textChanged.connect(self._update)
+        self.use_relay.toggled.connect(self._update)
+        self.helpdesk.setCurrentIndex(len(PRESETS) if settings.partner_object_url_template else 0)
+        self._show_choice()
+        (self.site if self.site.isVisibleTo(self) else self.helpdesk).setFocus()
+
+    def _tickets_group(self, settings: Settings) -> QGroupBox:
+        """1. The helpdesk, from a preset or the technician's own pattern, with a preview."""
         self.helpdesk = QComboBox()
         self.helpdesk.addItems([p.name for p in PRESETS] + [CUSTOM, NONE])
         self.site = QLineEdit()
@@ -59,7 +86,10 @@ class WelcomeDialog(QDialog):
         tickets_form.addRow(self.site_label, self.site)
         tickets_form.addRow(self.pattern_label, self.pattern)
         tickets_form.addRow("", self.preview)
+        return tickets
 
+    def _updates_group(self, settings: Settings) -> QGroupBox:
+        """2. A relay, or updates from this computer only."""
         explain = QLabel(
             "GoToAssist tells g2a-tray when the customer joins and when the session ends.\n"
             "Its servers cannot reach this computer, so those updates come through a relay:\n"
@@ -84,28 +114,7 @@ class WelcomeDialog(QDialog):
         relay_row.addRow("Relay server:", self.relay_url)
         updates_layout.addLayout(relay_row)
         updates_layout.addWidget(self.local_only)
-
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.skip_button = buttons.addButton("Skip", QDialogButtonBox.ButtonRole.RejectRole)
-        self.save_button.setDefault(True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(tickets)
-        layout.addWidget(updates)
-        layout.addWidget(buttons)
-
-        self.helpdesk.currentIndexChanged.connect(self._show_choice)
-        self.site.textChanged.connect(self._update)
-        self.pattern.textChanged.connect(self._update)
-        self.relay_url.textChanged.connect(self._update)
-        self.use_relay.toggled.connect(self._update)
-        self.helpdesk.setCurrentIndex(len(PRESETS) if settings.partner_object_url_template else 0)
-        self._show_choice()
-        (self.site if self.site.isVisibleTo(self) else self.helpdesk).setFocus()
+        return updates
 
     # -- what the technician chose
 

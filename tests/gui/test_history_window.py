@@ -10,8 +10,9 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from g2a_tray.core.sessions.launch import Launch, LaunchRequest
+from g2a_tray.core.sessions.model import HistoryQuery, SessionSummary
 from g2a_tray.core.sessions.status import state_of
-from g2a_tray.core.sessions.store import HistoryQuery, SessionStore, SessionSummary
+from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.updates.callback_parser import StatusEvent
 from g2a_tray.ui.history_window import PAGE, Fetch, HistoryWindow
 

@@ -23,8 +23,9 @@ from g2a_tray.app.root import TrayApp
 from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.sessions.export import as_json, export_csv, summary_text, write_csv
 from g2a_tray.core.sessions.launch import Launch, LaunchError, LaunchRequest, check_request
+from g2a_tray.core.sessions.model import HistoryQuery, SessionSummary
 from g2a_tray.core.sessions.status import state_of
-from g2a_tray.core.sessions.store import HistoryQuery, SessionStore, SessionSummary
+from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.schema import Settings
 from g2a_tray.core.updates.callback_server import CallbackServer
 from g2a_tray.logging_setup import setup_logging
@@ -230,9 +231,9 @@ def app(qapp: QApplication, profile: Profile, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_a_refused_link_is_shown_as_plain_text(app: TrayApp) -> None:
-    answer = app.open_link("g2a-tray://start?<b>x</b>=1")
+    answer = app.requests.open_link("g2a-tray://start?<b>x</b>=1")
     assert answer["ok"] is False
-    box = app._notices[-1]
+    box = app.notices.open[-1]
     assert box.textFormat() == Qt.TextFormat.PlainText
     assert "<b>x</b>" in box.text()
     box.close()
@@ -245,12 +246,12 @@ def test_quit_ends_every_loop_whatever_is_open(qapp: QApplication, app: TrayApp)
     stuck: list[str] = []
 
     def open_everything() -> None:
-        app.show_form()
-        app.show_history()
-        app.notify_user("A message", "a message box stays open")
+        app.windows.show_form()
+        app.windows.show_history()
+        app.notices.tell("A message", "a message box stays open")
         QTimer.singleShot(50, choose_a_file)
         opened.append("settings")
-        app.show_settings()  # modal: runs a nested loop until quit ends it
+        app.windows.show_settings()  # modal: runs a nested loop until quit ends it
         opened.append("settings returned")
 
     def choose_a_file() -> None:
@@ -286,10 +287,10 @@ def test_quit_ends_every_loop_whatever_is_open(qapp: QApplication, app: TrayApp)
 
 
 def test_a_burst_of_refused_links_is_one_box(app: TrayApp) -> None:
-    before = len(app._notices)
+    before = len(app.notices.open)
     for i in range(7):
-        assert app.open_link(f"g2a-tray://start?bad{i}=1")["ok"] is False
-    boxes = app._notices[before:]
+        assert app.requests.open_link(f"g2a-tray://start?bad{i}=1")["ok"] is False
+    boxes = app.notices.open[before:]
     assert len(boxes) == 1
     assert boxes[0].text().startswith("7 links could not start a session.")
     assert "bad6" in boxes[0].text()
@@ -297,8 +298,8 @@ def test_a_burst_of_refused_links_is_one_box(app: TrayApp) -> None:
 
 
 def test_esc_closes_the_history_window(app: TrayApp, qtbot: QtBot) -> None:
-    app.show_history()
-    window = app._history
+    app.windows.show_history()
+    window = app.windows.history
     assert window is not None
     qtbot.waitExposed(window)
     assert window.pos().x() > 0 or window.pos().y() > 0  # placed on the screen, not at 0,0
@@ -312,13 +313,15 @@ def test_export_writes_what_the_filter_selects_and_keeps_an_old_file_on_failure(
     for ticket in ("4711", "4712", "99"):
         app.store.record(Launch(LaunchRequest(ticket), "u"))
     target = tmp_path / "out.csv"
-    assert app.export_history(str(target), HistoryQuery(text="47"))
+    assert app.sessions.export_history(str(target), HistoryQuery(text="47"))
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert sorted(r["partner_object"] for r in rows) == ["4711", "4712"]
     assert {r["state"] for r in rows} == {"waiting for the customer"}
     before = target.read_bytes()
-    assert not app.export_history(str(tmp_path / "no-such-folder" / "x" / "\0"), HistoryQuery())
-    box = app._notices[-1]
+    assert not app.sessions.export_history(
+        str(tmp_path / "no-such-folder" / "x" / "\0"), HistoryQuery()
+    )
+    box = app.notices.open[-1]
     assert box.windowTitle() == "Export failed" and "Could not write" in box.text()
     box.close()
     assert target.read_bytes() == before

@@ -69,8 +69,8 @@ def app(
     tray_app = TrayApp(qapp, AppPaths.default(), opener=browser)
     tray_app.start()
     yield tray_app
-    if tray_app._form is not None:
-        tray_app._form.deleteLater()
+    if tray_app.windows.quick_form is not None:
+        tray_app.windows.quick_form.deleteLater()
     tray_app.tray.hide()
     tray_app.shutdown()
 
@@ -79,8 +79,8 @@ def app(
 def test_type_ticket_press_enter_opens_exact_url(
     app: TrayApp, browser: UrlRecorder, qtbot: QtBot
 ) -> None:
-    app.show_form()
-    form = app.form()
+    app.windows.show_form()
+    form = app.windows.form()
     qtbot.waitExposed(form)
     assert form.focusWidget() is form.partner_object
     qtbot.keyClicks(form.partner_object, "45 6&x")
@@ -101,8 +101,8 @@ def test_type_ticket_press_enter_opens_exact_url(
 
 
 def test_iframe_layout_and_typed_url(app: TrayApp, browser: UrlRecorder, qtbot: QtBot) -> None:
-    app.show_form()
-    form = app.form()
+    app.windows.show_form()
+    form = app.windows.form()
     qtbot.keyClicks(form.partner_object, "7")
     form.partner_object_url.selectAll()
     qtbot.keyClicks(form.partner_object_url, "https://other.example/ticket?id=7")
@@ -117,8 +117,8 @@ def test_iframe_layout_and_typed_url(app: TrayApp, browser: UrlRecorder, qtbot: 
 
 
 def test_clearing_the_url_gives_it_back_to_the_template(app: TrayApp, qtbot: QtBot) -> None:
-    app.show_form()
-    form = app.form()
+    app.windows.show_form()
+    form = app.windows.form()
     qtbot.keyClicks(form.partner_object_url, "https://x.example")
     form.partner_object_url.selectAll()
     qtbot.keyClick(form.partner_object_url, Qt.Key.Key_Backspace)  # the user empties it
@@ -129,8 +129,8 @@ def test_clearing_the_url_gives_it_back_to_the_template(app: TrayApp, qtbot: QtB
 def test_empty_ticket_shows_inline_error_and_keeps_form(
     app: TrayApp, browser: UrlRecorder, qtbot: QtBot
 ) -> None:
-    app.show_form()
-    form = app.form()
+    app.windows.show_form()
+    form = app.windows.form()
     qtbot.keyClick(form.partner_object, Qt.Key.Key_Return)
     assert browser.urls == []
     assert form.isVisible()
@@ -143,8 +143,8 @@ def test_empty_ticket_shows_inline_error_and_keeps_form(
 def test_bad_ticket_url_shows_inline_error(
     app: TrayApp, browser: UrlRecorder, qtbot: QtBot
 ) -> None:
-    app.show_form()
-    form = app.form()
+    app.windows.show_form()
+    form = app.windows.form()
     qtbot.keyClicks(form.partner_object, "1")
     form.partner_object_url.selectAll()
     qtbot.keyClicks(form.partner_object_url, "javascript:alert(1)")
@@ -157,24 +157,26 @@ def test_bad_ticket_url_shows_inline_error(
 
 @pytest.mark.usefixtures("has_tray")
 def test_escape_hides_and_reopening_resets(app: TrayApp, qtbot: QtBot) -> None:
-    app.show_form()
-    form = app.form()
+    app.windows.show_form()
+    form = app.windows.form()
     qtbot.keyClicks(form.partner_object, "123")
     qtbot.keyClick(form.partner_object, Qt.Key.Key_Escape)
     assert not form.isVisible()
-    app.show_form()
+    app.windows.show_form()
     assert form.isVisible()
     assert form.partner_object.text() == ""
-    app.show_form("55")  # new-session with a ticket fills it in even when open
+    app.windows.show_form("55")  # new-session with a ticket fills it in even when open
     assert form.partner_object.text() == "55"
 
 
 def test_browser_failure_tells_the_user(qapp: QApplication, profile: Profile, qtbot: QtBot) -> None:
     tray_app = TrayApp(qapp, AppPaths.default(), opener=UrlRecorder(works=False))
     results: list[bool] = []
-    launch = tray_app.start_session(LaunchRequest("1"), lambda _launch, ok: results.append(ok))
+    launch = tray_app.sessions.start_session(
+        LaunchRequest("1"), lambda _launch, ok: results.append(ok)
+    )
     assert results == [False]
-    [box] = tray_app._notices
+    [box] = tray_app.notices.open
     assert launch.url in box.text()
     assert "could not hand" in box.text()
     box.close()
@@ -183,14 +185,14 @@ def test_browser_failure_tells_the_user(qapp: QApplication, profile: Profile, qt
 
 def test_start_request_over_the_instance_protocol(app: TrayApp, browser: UrlRecorder) -> None:
     response = answered(
-        app.handle_request({"v": 1, "cmd": "start", "partnerObject": "42", "layout": "iframe"})
+        app.requests.handle({"v": 1, "cmd": "start", "partnerObject": "42", "layout": "iframe"})
     )
     assert response["ok"] is True
     assert response["url"] == browser.urls[0]
     assert "layout=iFrame" in response["url"]
-    bad = app.handle_request({"v": 1, "cmd": "start", "partnerObject": "", "partnerObjectUrl": ""})
+    bad = app.requests.handle({"v": 1, "cmd": "start", "partnerObject": "", "partnerObjectUrl": ""})
     assert bad == {"ok": False, "error": "Enter a ticket id."}
-    bad = app.handle_request(
+    bad = app.requests.handle(
         {"v": 1, "cmd": "start", "partnerObject": "1", "partnerObjectUrl": "ftp://x"}
     )
     assert bad == {"ok": False, "error": "Ticket URL: the URL must start with http:// or https://."}
@@ -202,7 +204,7 @@ def test_no_tray_shows_form_as_window_that_says_how_to_come_back(
 ) -> None:
     # The offscreen platform has no tray: the form must be shown, with the notice.
     assert not app.tray.available
-    form = app.form()
+    form = app.windows.form()
     assert form.isVisible()
     assert form.notice.isVisible()
     assert "g2a-tray new-session" in form.notice.text()

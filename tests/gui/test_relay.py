@@ -15,7 +15,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from g2a_tray.core.sessions.launch import Launch, LaunchRequest
-from g2a_tray.core.sessions.store import RecordedEvent, SessionStore
+from g2a_tray.core.sessions.model import RecordedEvent
+from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.updates import relay as relay_module
 from g2a_tray.core.updates.relay import (
     CONNECTED,

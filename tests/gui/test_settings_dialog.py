@@ -19,7 +19,7 @@ from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.schema import CallbackSettings, Settings
 from g2a_tray.core.settings.store import SettingsStore
 from g2a_tray.qt.listener import CallbackListener
-from g2a_tray.ui.settings_dialog import SettingsDialog
+from g2a_tray.ui.settings_dialog import SettingsActions, SettingsDialog
 
 
 @pytest.fixture
@@ -32,18 +32,20 @@ def store(tmp_path: Path) -> SettingsStore:
 
 
 def make(qtbot: QtBot, store: SettingsStore, settings: Settings | None = None) -> SettingsDialog:
-    dialog = SettingsDialog(settings or Settings(), store.save, str(store.path))
+    dialog = SettingsDialog(
+        settings or Settings(), SettingsActions(save=store.save), str(store.path)
+    )
     qtbot.addWidget(dialog)
     return dialog
 
 
 def test_edit_and_save_writes_the_file(qtbot: QtBot, store: SettingsStore) -> None:
     dialog = make(qtbot, store)
-    dialog.template.setText("https://h.example/t/{partnerObject}")
-    dialog.layout_choice.setCurrentIndex(dialog.layout_choice.findData("iFrame"))
-    dialog.shortcut.setKeySequence(QKeySequence("Ctrl+Shift+F5"))
-    dialog.listen_port.setValue(0)
-    dialog.notifications.setChecked(False)
+    dialog.fields["partner_object_url_template"].setText("https://h.example/t/{partnerObject}")
+    dialog.fields["layout"].setCurrentIndex(dialog.fields["layout"].findData("iFrame"))
+    dialog.fields["shortcut"].setKeySequence(QKeySequence("Ctrl+Shift+F5"))
+    dialog.fields["callback.listen_port"].setValue(0)
+    dialog.fields["notifications.enabled"].setChecked(False)
     with qtbot.waitSignal(dialog.accepted):
         dialog.accept()
     loaded = SettingsStore(store.path).load()
@@ -61,15 +63,15 @@ def test_invalid_values_are_marked_and_nothing_is_saved(qtbot: QtBot, store: Set
     before = store.path.read_text()
     dialog = make(qtbot, store)
     dialog.show()
-    dialog.service_url.setText("http://api.example.com/G2A")
-    dialog.public_url.setText("file:///etc/passwd")
+    dialog.fields["service_url"].setText("http://api.example.com/G2A")
+    dialog.fields["callback.public_url"].setText("file:///etc/passwd")
     dialog.accept()
     assert dialog.isVisible()
     assert dialog.result() == 0
     text = dialog.errors.text()
     assert "Service URL: use https://" in text
     assert "Public URL: the URL must start with http:// or https://" in text
-    assert dialog.service_url.styleSheet() != ""
+    assert dialog.fields["service_url"].styleSheet() != ""
     assert store.path.read_text() == before
 
 
@@ -101,7 +103,7 @@ def test_save_failure_keeps_dialog_open_and_says_so(
     def failing_save(_settings: Settings) -> None:
         raise PermissionError(13, "Permission denied")
 
-    dialog = SettingsDialog(Settings(), failing_save, "x")
+    dialog = SettingsDialog(Settings(), SettingsActions(save=failing_save), "x")
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.accept()
@@ -123,10 +125,12 @@ def listener(tmp_path: Path) -> Iterator[CallbackListener]:
 def run_test(
     qtbot: QtBot, store: SettingsStore, listener: CallbackListener, public_url: str
 ) -> str:
-    dialog = SettingsDialog(Settings(), store.save, "x", test_callback=listener.test_url)
+    dialog = SettingsDialog(
+        Settings(), SettingsActions(save=store.save, test_callback=listener.test_url), "x"
+    )
     qtbot.addWidget(dialog)
     listener.test_finished.connect(dialog.show_test_result)
-    dialog.public_url.setText(public_url)
+    dialog.fields["callback.public_url"].setText(public_url)
     with qtbot.waitSignal(listener.test_finished, timeout=20000):
         qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert dialog.test_button.isEnabled()
@@ -181,9 +185,11 @@ def test_callback_test_is_not_fooled_by_another_server(
 def test_callback_test_checks_the_url_first(
     qtbot: QtBot, store: SettingsStore, listener: CallbackListener
 ) -> None:
-    dialog = SettingsDialog(Settings(), store.save, "x", test_callback=listener.test_url)
+    dialog = SettingsDialog(
+        Settings(), SettingsActions(save=store.save, test_callback=listener.test_url), "x"
+    )
     qtbot.addWidget(dialog)
-    dialog.public_url.setText("ftp://example.com")
+    dialog.fields["callback.public_url"].setText("ftp://example.com")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert dialog.test_result.text().startswith("✗ Public URL: the URL must start with http")
 
@@ -194,13 +200,10 @@ def test_start_with_my_desktop_writes_and_removes_the_autostart_entry(
     auto = Autostart("linux", config_home=tmp_path / "xdg-config", command=["/usr/bin/g2a-tray"])
 
     def dialog_for(auto: Autostart) -> SettingsDialog:
-        return SettingsDialog(
-            Settings(),
-            store.save,
-            "x",
-            autostart_enabled=auto.is_enabled(),
-            set_autostart=auto.set_enabled,
+        actions = SettingsActions(
+            save=store.save, autostart_enabled=auto.is_enabled(), set_autostart=auto.set_enabled
         )
+        return SettingsDialog(Settings(), actions, "x")
 
     dialog = dialog_for(auto)
     qtbot.addWidget(dialog)
@@ -222,14 +225,16 @@ def test_relay_mode_saves_its_url_and_prefix_and_the_token_apart(
 ) -> None:
     tokens: list[tuple[str, str]] = []
     dialog = SettingsDialog(
-        Settings(), store.save, str(store.path), save_relay_token=lambda u, t: tokens.append((u, t))
+        Settings(),
+        SettingsActions(save=store.save, save_relay_token=lambda u, t: tokens.append((u, t))),
+        str(store.path),
     )
     qtbot.addWidget(dialog)
     assert not dialog.relay_mode  # no relay URL yet: the listener is what runs
     dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
     assert dialog.updates_pages.currentIndex() == 0
-    dialog.relay_url.setText("https://ntfy.example.com/")
-    dialog.topic_prefix.setText("team-a-")
+    dialog.fields["relay.url"].setText("https://ntfy.example.com/")
+    dialog.fields["relay.topic_prefix"].setText("team-a-")
     dialog.relay_token.setText("tk_secret")
     with qtbot.waitSignal(dialog.accepted):
         dialog.accept()
@@ -243,13 +248,13 @@ def test_relay_mode_needs_an_url_and_a_good_prefix(qtbot: QtBot, store: Settings
     dialog = make(qtbot, store)
     dialog.show()
     dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
-    dialog.relay_url.setText("")
-    dialog.topic_prefix.setText("no spaces please")
+    dialog.fields["relay.url"].setText("")
+    dialog.fields["relay.topic_prefix"].setText("no spaces please")
     dialog.accept()
     assert dialog.isVisible()
     assert "Relay URL: enter the relay's address" in dialog.errors.text()
     assert "Topic prefix: use at most 20 letters" in dialog.errors.text()
-    dialog.relay_url.setText("http://ntfy.example.com")
+    dialog.fields["relay.url"].setText("http://ntfy.example.com")
     dialog.accept()
     assert "Relay URL: use https://" in dialog.errors.text()
 
@@ -266,11 +271,13 @@ def test_a_keyring_that_cannot_store_the_token_keeps_the_dialog_open(
         raise TokenStoreError("No system keyring is available (none), so …")
 
     before = store.path.read_text()
-    dialog = SettingsDialog(Settings(), store.save, str(store.path), save_relay_token=no_keyring)
+    dialog = SettingsDialog(
+        Settings(), SettingsActions(save=store.save, save_relay_token=no_keyring), str(store.path)
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
-    dialog.relay_url.setText("https://ntfy.example.com")
+    dialog.fields["relay.url"].setText("https://ntfy.example.com")
     dialog.relay_token.setText("tk")
     dialog.accept()
     assert dialog.isVisible() and shown and "No system keyring" in shown[0]
@@ -280,7 +287,9 @@ def test_a_keyring_that_cannot_store_the_token_keeps_the_dialog_open(
 def test_test_relay_shows_what_came_back(qtbot: QtBot, store: SettingsStore) -> None:
     asked: list[bool] = []
     dialog = SettingsDialog(
-        Settings(), store.save, str(store.path), test_relay=lambda: asked.append(True)
+        Settings(),
+        SettingsActions(save=store.save, test_relay=lambda: asked.append(True)),
+        str(store.path),
     )
     qtbot.addWidget(dialog)
     dialog.show()
@@ -294,7 +303,10 @@ def test_test_relay_shows_what_came_back(qtbot: QtBot, store: SettingsStore) -> 
 
 def test_the_relay_state_is_shown(qtbot: QtBot, store: SettingsStore) -> None:
     dialog = SettingsDialog(
-        Settings(), store.save, str(store.path), relay_state="updates via x: connected"
+        Settings(),
+        SettingsActions(save=store.save),
+        str(store.path),
+        relay_state="updates via x: connected",
     )
     qtbot.addWidget(dialog)
     assert dialog.relay_state.text() == "Now: updates via x: connected"
@@ -305,15 +317,21 @@ def test_the_relay_state_is_shown(qtbot: QtBot, store: SettingsStore) -> None:
 def test_a_red_mark_goes_as_soon_as_its_field_is_edited(qtbot: QtBot, store: SettingsStore) -> None:
     dialog = make(qtbot, store)
     dialog.show()
-    dialog.service_url.setText("ftp://nope")
-    dialog.template.setText("https://h.example/{ticket}")
+    dialog.fields["service_url"].setText("ftp://nope")
+    dialog.fields["partner_object_url_template"].setText("https://h.example/{ticket}")
     dialog.accept()
     assert dialog.errors.isVisible()
-    assert dialog.service_url.styleSheet() and dialog.template.styleSheet()
-    qtbot.keyClicks(dialog.service_url, "x")
-    assert dialog.service_url.styleSheet() == "" and dialog.template.styleSheet()
+    assert (
+        dialog.fields["service_url"].styleSheet()
+        and dialog.fields["partner_object_url_template"].styleSheet()
+    )
+    qtbot.keyClicks(dialog.fields["service_url"], "x")
+    assert (
+        dialog.fields["service_url"].styleSheet() == ""
+        and dialog.fields["partner_object_url_template"].styleSheet()
+    )
     assert dialog.errors.isVisible()  # one problem left
-    qtbot.keyClicks(dialog.template, "x")
+    qtbot.keyClicks(dialog.fields["partner_object_url_template"], "x")
     assert not dialog.errors.isVisible()
 
 
@@ -325,10 +343,24 @@ def test_fields_start_at_one_x_in_every_group(qtbot: QtBot, store: SettingsStore
     def left(widget: QWidget) -> int:
         return widget.mapTo(dialog, widget.rect().topLeft()).x()
 
-    lefts = {left(w) for w in (dialog.service_url, dialog.stale_after, dialog.listen_host)}
+    lefts = {
+        left(w)
+        for w in (
+            dialog.fields["service_url"],
+            dialog.fields["sessions.stale_after_minutes"],
+            dialog.fields["callback.listen_host"],
+        )
+    }
     dialog.updates_mode.setCurrentIndex(dialog.updates_mode.findData("relay"))
-    qtbot.waitUntil(dialog.relay_url.isVisible)
-    lefts |= {left(w) for w in (dialog.updates_mode, dialog.relay_url, dialog.topic_prefix)}
+    qtbot.waitUntil(dialog.fields["relay.url"].isVisible)
+    lefts |= {
+        left(w)
+        for w in (
+            dialog.updates_mode,
+            dialog.fields["relay.url"],
+            dialog.fields["relay.topic_prefix"],
+        )
+    }
     assert len(lefts) == 1, lefts
 
 
@@ -336,8 +368,8 @@ def test_the_session_type_reads_in_words_and_saves_the_api_value(
     qtbot: QtBot, store: SettingsStore
 ) -> None:
     dialog = make(qtbot, store, Settings(session_type="screen_sharing"))
-    assert dialog.session_type.currentText() == "Screen sharing"
-    dialog.stale_after.setValue(45)
+    assert dialog.fields["session_type"].currentText() == "Screen sharing"
+    dialog.fields["sessions.stale_after_minutes"].setValue(45)
     with qtbot.waitSignal(dialog.accepted):
         dialog.accept()
     saved = SettingsStore(store.path).load().settings
@@ -352,7 +384,7 @@ def test_an_empty_shortcut_is_saved_only_when_meant(
     qtbot: QtBot, store: SettingsStore, answer: str, saved: str
 ) -> None:
     dialog = make(qtbot, store)
-    dialog.shortcut.clear()  # as when another program swallowed the combination
+    dialog.fields["shortcut"].clear()  # as when another program swallowed the combination
 
     def click() -> None:
         box = next(
@@ -367,7 +399,32 @@ def test_an_empty_shortcut_is_saved_only_when_meant(
     dialog.accept()
     if saved:
         assert dialog.result() != dialog.DialogCode.Accepted  # still open, the old one back
-        assert dialog.shortcut.keySequence().toString() == saved
+        assert dialog.fields["shortcut"].keySequence().toString() == saved
     else:
         assert dialog.result() == dialog.DialogCode.Accepted
         assert SettingsStore(store.path).load().settings.shortcut == ""
+
+
+def test_every_settings_key_has_a_widget_and_a_row() -> None:
+    """A key added to the core's field table without a binding would be lost on Save."""
+    from g2a_tray.core.settings.schema import FIELD_BY_NAME
+    from g2a_tray.ui.setting_widgets import BINDINGS
+
+    assert set(BINDINGS) == set(FIELD_BY_NAME)
+
+
+def test_every_widget_round_trips_its_value(qtbot: QtBot, store: SettingsStore) -> None:
+    """What the dialog shows is what it saves, for a value other than the default."""
+    odd = Settings(
+        service_url="https://g2a.example.com/G2A/rest/v1",
+        session_type="screen_sharing",
+        layout="iFrame",
+        partner_object_url_template="https://h.example/t/{partnerObject}",
+        shortcut="Ctrl+Shift+F7",
+        callback=CallbackSettings(listen_host="127.0.0.2", listen_port=0, public_url=""),
+    )
+    odd = odd.with_value(("relay", "url"), "https://ntfy.example.com")
+    odd = odd.with_value(("relay", "topic_prefix"), "team-")
+    odd = odd.with_value(("sessions", "stale_after_minutes"), 45)
+    odd = odd.with_value(("notifications", "enabled"), False)
+    assert make(qtbot, store, odd).edited() == odd

@@ -11,7 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from g2a_tray.app.root import TrayApp
 from g2a_tray.core.paths import AppPaths
-from g2a_tray.qt.shortcut import Chord, GlobalShortcut, ShortcutError, X11Backend
+from g2a_tray.qt.chord import Chord, ShortcutError
+from g2a_tray.qt.shortcut import GlobalShortcut, X11Backend
 from tests.helpers.desktop import Desktop
 from tests.helpers.profile import Profile
 
@@ -101,21 +102,21 @@ def test_invalid_shortcuts_are_explained(text: str, words: str) -> None:
 def test_saving_the_same_shortcut_again_retries_a_grab_that_failed(
     qapp: QApplication, profile: Profile, desktop: Desktop
 ) -> None:
-    app = TrayApp(qapp, AppPaths.default())
-    app.shortcut.close()
-    app.shortcut = GlobalShortcut(backend=X11Backend(desktop.display), parent=app)
-    wanted = dataclasses.replace(app.settings, shortcut="Ctrl+Alt+T")
+    app = TrayApp(
+        qapp, AppPaths.default(), shortcut=GlobalShortcut(backend=X11Backend(desktop.display))
+    )
+    wanted = dataclasses.replace(app.reconfigure.settings, shortcut="Ctrl+Alt+T")
     other = grab_elsewhere(desktop, "Ctrl+Alt+T")
     try:
-        app._save_settings(wanted)
+        app.reconfigure.save(wanted)
         assert app.shortcut.active == ""  # taken: the user was told
-        assert "already taken" in app._notices[-1].text()
+        assert "already taken" in app.notices.open[-1].text()
     finally:
         other.close()  # type: ignore[attr-defined]
     try:
-        app._save_settings(wanted)  # the same again, now that the other program let go
+        app.reconfigure.save(wanted)  # the same again, now that the other program let go
         assert app.shortcut.active == "Ctrl+Alt+T"
     finally:
-        for box in list(app._notices):
+        for box in list(app.notices.open):
             box.close()
         app.shutdown()

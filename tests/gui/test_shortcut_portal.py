@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from g2a_tray.qt.shortcut import MANUAL, Chord, GlobalShortcut
+from g2a_tray.qt.chord import Chord
+from g2a_tray.qt.shortcut import MANUAL, GlobalShortcut
 from g2a_tray.qt.shortcut_portal import PortalBackend, xdg_trigger
 from tests.helpers.buses import SessionBus
 from tests.helpers.procs import ROOT, stop_processes, wait_for

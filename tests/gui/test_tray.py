@@ -13,8 +13,9 @@ from pytestqt.qtbot import QtBot
 from g2a_tray.app.root import TrayApp
 from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.sessions.launch import Launch, LaunchRequest
+from g2a_tray.core.sessions.model import SessionSummary
 from g2a_tray.core.sessions.status import Phase, state_of
-from g2a_tray.core.sessions.store import SessionStore, SessionSummary
+from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.updates.callback_parser import StatusEvent
 from g2a_tray.qt.icons import tray_icons
 from g2a_tray.qt.tray import Row, TrayController
@@ -110,8 +111,8 @@ def test_ticket_urls_are_checked_again_before_opening(
     opened: list[str] = []
     app = TrayApp(qapp, AppPaths.default(), opener=lambda u, done: done(not opened.append(u)))
     try:
-        app.open_ticket(url)
-        app.open_ticket("https://h.example/ok")
+        app.sessions.open_ticket(url)
+        app.sessions.open_ticket("https://h.example/ok")
     finally:
         app.shutdown()
     assert opened == ["https://h.example/ok"]

@@ -94,7 +94,7 @@ def test_the_first_start_greets_once_and_saves_the_answers(
     )
     assert saved.relay.url == "https://ntfy.sh"
     again = TrayApp(qapp, AppPaths.default())
-    assert again._greet is False
+    assert again.greeting_due is False
     again.shutdown()
 
 
@@ -117,11 +117,11 @@ def test_skipping_writes_nothing_and_is_not_asked_again(
         app.shutdown()
     assert not first_start.settings_file.exists()
     again = TrayApp(qapp, AppPaths.default())
-    assert again._greet is False
+    assert again.greeting_due is False
     again.shutdown()
 
 
 def test_an_existing_user_is_not_greeted(qapp: QApplication, profile: Profile) -> None:
     app = TrayApp(qapp, AppPaths.default())  # the profile has a settings file
-    assert app._greet is False
+    assert app.greeting_due is False
     app.shutdown()

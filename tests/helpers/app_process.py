@@ -49,8 +49,8 @@ class AppProcess:
         return self.ping()
 
     def ping(self) -> bool:
+        from g2a_tray.client import is_running
         from g2a_tray.core.instance.protocol import socket_name
-        from g2a_tray.qt.single_instance import is_running
 
         return is_running(socket_name(self.profile.config_dir))
 

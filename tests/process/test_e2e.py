@@ -94,8 +94,8 @@ def test_a_session_from_the_form_to_the_history(
             "sessionId"
         ]
     )
+    from g2a_tray.client import send_request
     from g2a_tray.core.instance.protocol import socket_name
-    from g2a_tray.qt.single_instance import send_request
 
     send_request(socket_name(profile.config_dir), {"cmd": "show-history"})
     wait_for(lambda: bool(visible_windows(desktop, "Session history")), 10, "the history window")

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from g2a_tray.core.sessions.launch import Launch, LaunchRequest, build_session_url
-from g2a_tray.core.sessions.store import RecordedEvent, SessionStore
+from g2a_tray.core.sessions.model import RecordedEvent
+from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.schema import Settings
 from g2a_tray.core.updates.callback_server import CallbackServer
 from g2a_tray.simulator.server import SimulatorServer

@@ -125,10 +125,35 @@ def _sha256_hex(data: bytes) -> str:
         from _sha2 import sha256  # type: ignore[import-not-found]
     except ImportError:
         try:
-            from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
         except ImportError:
             from hashlib import sha256
     return str(sha256(data).hexdigest())
+
+
+class LineBuffer:
+    """Bytes as they arrive on a connection, until the first whole line: what the
+    client and the server both read (each message is one line; anything after it is
+    ignored)."""
+
+    def __init__(self) -> None:
+        self._data = b""
+
+    def feed(self, chunk: bytes) -> bytes | None:
+        """The first line once it is complete (without its newline), else None.
+
+        Raises ProtocolError when the line grows past :data:`MAX_LINE_BYTES` or the
+        other side closed (an empty ``chunk``) before finishing it.
+        """
+        if not chunk:
+            raise ProtocolError("the connection closed before a whole line arrived")
+        self._data += chunk
+        line, newline, _rest = self._data.partition(b"\n")
+        if newline and len(line) <= MAX_LINE_BYTES:
+            return line
+        if len(line) > MAX_LINE_BYTES:
+            raise ProtocolError(f"a line over {MAX_LINE_BYTES} bytes")
+        return None
 
 
 def encode(message: dict[str, Any]) -> bytes:

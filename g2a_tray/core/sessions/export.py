@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from g2a_tray.core.safe_files import writing_atomically
-from g2a_tray.core.sessions.notifications import format_duration
+from g2a_tray.core.sessions.model import SessionSummary, format_duration
 from g2a_tray.core.sessions.status import DEFAULT_STALE_AFTER, SessionState, state_of
-from g2a_tray.core.sessions.store import SessionSummary
 from g2a_tray.core.text import printable
 
 CSV_COLUMNS = (

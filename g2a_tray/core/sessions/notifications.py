@@ -9,10 +9,9 @@ moved on) tells nothing new.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
+from g2a_tray.core.sessions.model import RecordedEvent, format_duration
 from g2a_tray.core.sessions.status import ABANDONED, ACTIVE, COMPLETE, ticket_label
-from g2a_tray.core.sessions.store import RecordedEvent
 
 
 @dataclass(frozen=True)
@@ -23,17 +22,6 @@ class Note:
     title: str
     body: str
     ticket_url: str = ""
-
-
-def format_duration(duration: timedelta) -> str:
-    seconds = int(duration.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min {secs} s"
-    return f"{secs} s"
 
 
 def note_for(change: RecordedEvent) -> Note | None:

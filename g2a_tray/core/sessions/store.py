@@ -18,12 +18,12 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from g2a_tray.core.safe_files import aside_path
+from g2a_tray.core.sessions.model import HistoryQuery, RecordedEvent, SessionSummary
 from g2a_tray.core.sessions.status import (
     ACTIVE,
     ENDING_STATUSES,
@@ -33,7 +33,6 @@ from g2a_tray.core.sessions.status import (
     STATUS_RANK,
     UNKNOWN_RANK,
     Phase,
-    phase_of_raw,
     raw_statuses_of,
 )
 from g2a_tray.core.updates.callback_parser import StatusEvent, sane_time
@@ -129,52 +128,6 @@ def secret_digest(secret: str) -> str:
     import hashlib
 
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    """One launch as the history shows it, with what its events say."""
-
-    launch_id: int
-    partner_object: str
-    partner_object_url: str
-    layout: str
-    launched_at: datetime
-    status: str = LAUNCHED
-    session_id: str = ""
-    started_at: datetime | None = None
-    customer_joined_at: datetime | None = None
-    ended_at: datetime | None = None
-    customer_name: str = ""
-    expert_name: str = ""
-    last_update_at: datetime | None = None  # the last callback that arrived
-    marked_ended_at: datetime | None = None  # the technician said it ended
-
-    @property
-    def duration(self) -> timedelta | None:
-        """From the customer joining (or the session starting) to its end."""
-        start = self.customer_joined_at or self.started_at
-        if start is None or self.ended_at is None or self.ended_at < start:
-            return None
-        return self.ended_at - start
-
-    @property
-    def is_open(self) -> bool:
-        """Not ended by a callback nor by the technician (it may still be stale)."""
-        return phase_of_raw(self.status).is_open and self.marked_ended_at is None
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    """What storing one callback changed."""
-
-    before: SessionSummary
-    after: SessionSummary
-    duplicate: bool
-
-    @property
-    def status_changed(self) -> bool:
-        return self.before.status != self.after.status
 
 
 class StoreError(Exception):
@@ -467,10 +420,10 @@ class SessionStore:
 
     def page(self, query: HistoryQuery, offset: int, limit: int) -> list[SessionSummary]:
         """One page of history, sorted and filtered by SQLite (the history window's rows)."""
-        where, params = query.where()
+        where, params = _where(query)
         sql = (
             f"SELECT {_SUMMARY_COLUMNS} FROM launches{where}"
-            f" ORDER BY {query.order_by()} LIMIT ? OFFSET ?"
+            f" ORDER BY {_order_by(query)} LIMIT ? OFFSET ?"
         )
         with self._lock:
             try:
@@ -517,44 +470,33 @@ SORT_KEYS = {
 _SEARCHED = ("partner_object", "customer_name", "session_id", "expert_name")
 
 
-@dataclass(frozen=True)
-class HistoryQuery:
-    """Which sessions, in which order: what the history window asks the store for.
+def _order_by(query: HistoryQuery) -> str:
+    key = SORT_KEYS.get(query.sort, SORT_KEYS["started"])
+    direction = "DESC" if query.descending else "ASC"
+    if key == SORT_KEYS["started"]:
+        return f"launched_at {direction}, id {direction}"  # the index, no sort
+    return f"{key} {direction}, launched_at DESC, id DESC"
 
-    ``text`` matches ticket, customer, expert and session id, and the words a status
-    reads as ("waiting", "ended", "marked"…).
-    """
 
-    sort: str = "started"
-    descending: bool = True
-    text: str = ""
-
-    def order_by(self) -> str:
-        key = SORT_KEYS.get(self.sort, SORT_KEYS["started"])
-        direction = "DESC" if self.descending else "ASC"
-        if key == SORT_KEYS["started"]:
-            return f"launched_at {direction}, id {direction}"  # the index, no sort
-        return f"{key} {direction}, launched_at DESC, id DESC"
-
-    def where(self) -> tuple[str, tuple[object, ...]]:
-        text = self.text.strip().lower()
-        if not text:
-            return "", ()
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        terms = [f"{column} LIKE ? ESCAPE '\\'" for column in _SEARCHED]
-        params: list[object] = [pattern] * len(_SEARCHED)
-        raws = [
-            raw
-            for phase, words in PHASE_WORDS.items()
-            if text in words and phase is not Phase.STALE
-            for raw in raw_statuses_of(phase)
-        ]
-        if raws:
-            terms.append(f"status IN ({','.join('?' * len(raws))})")
-            params += raws
-        if text in MARKED_ENDED_WORDS:
-            terms.append("marked_ended_at IS NOT NULL")
-        return " WHERE " + " OR ".join(terms), tuple(params)
+def _where(query: HistoryQuery) -> tuple[str, tuple[object, ...]]:
+    text = query.text.strip().lower()
+    if not text:
+        return "", ()
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    terms = [f"{column} LIKE ? ESCAPE '\\'" for column in _SEARCHED]
+    params: list[object] = [pattern] * len(_SEARCHED)
+    raws = [
+        raw
+        for phase, words in PHASE_WORDS.items()
+        if text in words and phase is not Phase.STALE
+        for raw in raw_statuses_of(phase)
+    ]
+    if raws:
+        terms.append(f"status IN ({','.join('?' * len(raws))})")
+        params += raws
+    if text in MARKED_ENDED_WORDS:
+        terms.append("marked_ended_at IS NOT NULL")
+    return " WHERE " + " OR ".join(terms), tuple(params)
 
 
 # A launch row always has a time the app wrote; should one be unreadable, this stands in.

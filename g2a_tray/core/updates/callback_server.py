@@ -43,7 +43,8 @@ from typing import Any
 import h11
 
 from g2a_tray.core.log_limit import RateLimitedLog
-from g2a_tray.core.sessions.store import RecordedEvent, SessionStore, StoreError
+from g2a_tray.core.sessions.model import RecordedEvent
+from g2a_tray.core.sessions.store import SessionStore, StoreError
 from g2a_tray.core.updates.callback_parser import (
     BadBody,
     UnsupportedContentType,

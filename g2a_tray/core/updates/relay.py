@@ -34,13 +34,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from g2a_tray.core.log_limit import RateLimitedLog
+from g2a_tray.core.sessions.model import RecordedEvent
 from g2a_tray.core.sessions.status import ENDING_STATUSES
-from g2a_tray.core.sessions.store import (
-    MAX_RELAY_TOPICS,
-    RecordedEvent,
-    SessionStore,
-    StoreError,
-)
+from g2a_tray.core.sessions.store import MAX_RELAY_TOPICS, SessionStore, StoreError
 from g2a_tray.core.updates.callback_parser import (
     BadBody,
     UnsupportedContentType,
@@ -117,7 +113,7 @@ StateHandler = Callable[[RelayState], None]
 class RelaySubscriber:
     """One streaming subscription on its own thread, re-made whenever the topics change."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913  # what to store, whom to tell, and 4 keyword-only details
         self,
         store: SessionStore,
         url: str,

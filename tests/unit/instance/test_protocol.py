@@ -99,3 +99,20 @@ def test_every_command_in_the_table_round_trips_with_its_arguments() -> None:
         line = p.encode(p.request(cmd, **{name: "x" for name in arguments}))
         decoded = p.decode_request(line.rstrip(b"\n"))
         assert decoded["cmd"] is cmd and all(decoded[name] == "x" for name in arguments)
+
+
+def test_line_buffer_gives_the_first_whole_line_however_it_arrives() -> None:
+    buffer = p.LineBuffer()
+    assert buffer.feed(b'{"v": 1,') is None
+    assert buffer.feed(b' "ok": true}\n{"v": 1}\n') == b'{"v": 1, "ok": true}'
+
+
+def test_line_buffer_refuses_a_line_too_long_or_cut_off() -> None:
+    buffer = p.LineBuffer()
+    with pytest.raises(p.ProtocolError, match="over"):
+        for _ in range(p.MAX_LINE_BYTES // 1024 + 2):
+            buffer.feed(b"x" * 1024)
+    with pytest.raises(p.ProtocolError, match="over"):
+        p.LineBuffer().feed(b"x" * (p.MAX_LINE_BYTES + 1) + b"\n")
+    with pytest.raises(p.ProtocolError, match="closed"):
+        p.LineBuffer().feed(b"")

@@ -11,7 +11,8 @@ import pytest
 
 from g2a_tray.core.sessions.export import as_json, summary_text, write_csv
 from g2a_tray.core.sessions.launch import Launch, LaunchRequest
-from g2a_tray.core.sessions.notifications import Note, format_duration, note_for
+from g2a_tray.core.sessions.model import format_duration
+from g2a_tray.core.sessions.notifications import Note, note_for
 from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.updates.callback_parser import StatusEvent
 

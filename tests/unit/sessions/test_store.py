@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from g2a_tray.core.sessions.launch import Launch, LaunchRequest
-from g2a_tray.core.sessions.store import SCHEMA_VERSION, HistoryQuery, SessionStore
+from g2a_tray.core.sessions.model import HistoryQuery
+from g2a_tray.core.sessions.store import SCHEMA_VERSION, SessionStore
 from g2a_tray.core.updates.callback_parser import StatusEvent
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from g2a_tray.core.sessions.launch import Launch, LaunchRequest
-from g2a_tray.core.sessions.store import RecordedEvent, SessionStore
+from g2a_tray.core.sessions.model import RecordedEvent
+from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.updates import callback_server
 from g2a_tray.core.updates.callback_server import CallbackServer
 

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from g2a_tray.core.sessions.launch import Launch, LaunchRequest
-from g2a_tray.core.sessions.store import RecordedEvent, SessionStore
+from g2a_tray.core.sessions.model import RecordedEvent
+from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.updates import callback_server
 from g2a_tray.core.updates.callback_server import CallbackServer, ListenerError
 

@@ -1,0 +1,50 @@
+"""Message boxes the user must see: start-up problems and failures.
+
+Every box the app opens on its own goes through :class:`Notices`, so that each is plain
+text, Esc means OK, and Quit can close them all.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
+
+from g2a_tray.qt.dialogs import plain_box
+from g2a_tray.qt.icons import app_icon
+
+
+class Notices(QObject):
+    """The notice boxes open now (``open``), newest last."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.open: list[QMessageBox] = []
+
+    def tell(self, title: str, text: str, copyable: str | None = None) -> QMessageBox:
+        """A message box shown without waiting for it; ``copyable``: a text the box offers
+        to copy (an address to open by hand)."""
+        box = plain_box(QMessageBox.Icon.Warning, title, text)
+        box.setWindowIcon(app_icon())
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if copyable is not None:
+            copy = box.addButton("Copy and close", QMessageBox.ButtonRole.ActionRole)
+            copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(copyable))
+        # Esc and closing the window mean OK (with a second button, Qt would refuse both).
+        box.setEscapeButton(box.addButton(QMessageBox.StandardButton.Ok))
+        box.finished.connect(lambda _result, b=box: self.open.remove(b))
+        self.open.append(box)
+        box.show()
+        return box
+
+    def tell_not_opened(self, what: str, url: str) -> QMessageBox:
+        """The browser did not take ``url``: the user gets it to open by hand."""
+        return self.tell(
+            "Could not open the browser",
+            f"g2a-tray could not hand {what} to your browser. Open this address yourself:\n\n{url}",
+            copyable=url,
+        )
+
+    def close_all(self) -> None:
+        for box in list(self.open):
+            box.close()

@@ -1,0 +1,109 @@
+"""Settings applied: at start, and each time they are saved (old → new).
+
+Only what changed is restarted: a new shortcut is grabbed, a new listen address gets a
+new listener, a new relay (or token) a new subscription. Whoever wants the settings in
+force asks :attr:`Reconfigure.settings`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject
+
+from g2a_tray.app.parts import Parts
+from g2a_tray.core.markers import TOLD_HOW_TO_BIND_SHORTCUT
+from g2a_tray.core.seams import env_seconds
+from g2a_tray.core.settings.schema import Settings
+from g2a_tray.core.settings.store import SettingsStore
+from g2a_tray.core.updates.relay import OFF, RelayState
+from g2a_tray.core.updates.token_store import load_token, save_token
+from g2a_tray.qt.shortcut import MANUAL, WAYLAND_HELP
+
+log = logging.getLogger(__name__)
+
+UPDATES_TITLE = "g2a-tray session updates"
+SHORTCUT_TITLE = "g2a-tray shortcut"
+
+
+class Reconfigure(QObject):
+    """The settings in force, and the parts they configure."""
+
+    def __init__(
+        self,
+        parts: Parts,
+        settings_store: SettingsStore,
+        settings: Settings,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = settings_store
+        self.settings = settings
+        self._shortcut, self._listener, self._relay = parts.shortcut, parts.listener, parts.relay
+        self._notifications = parts.notifications
+        self._tray = parts.tray
+        self._notices = parts.notices
+        self._markers = parts.markers
+        self._relay_token_changed = False
+        self._notifications.enabled = settings.notifications.enabled
+        self._shortcut.problem.connect(self._on_shortcut_problem)
+        self._relay.state_changed.connect(self._on_relay_state)
+
+    def start_listener(self) -> str | None:
+        """The listener as the settings say; a message for the user when it had to move."""
+        return self._listener.start(self.settings.callback).message
+
+    def start_relay(self) -> None:
+        relay = self.settings.relay
+        token = load_token(relay.url) if relay.url else ""
+        # A test seam (docs/ARCHITECTURE.md): how soon a stalled stream is noticed.
+        keepalive = env_seconds("G2A_TRAY_RELAY_KEEPALIVE_S") or None
+        self._relay.start(relay, token, keepalive)
+
+    def save(self, settings: Settings) -> None:
+        """Write ``settings`` (raises OSError) and apply what changed."""
+        self._store.save(settings)
+        previous, self.settings = self.settings, settings
+        if settings.shortcut != previous.shortcut or settings.shortcut != self._shortcut.active:
+            # Saving the same combination again retries a grab that failed (the program
+            # that held it may have gone).
+            self.apply_shortcut()
+        self._notifications.enabled = settings.notifications.enabled
+        if settings.callback != previous.callback:
+            message = self.start_listener()
+            if message:
+                self._notices.tell(UPDATES_TITLE, message)
+        if settings.relay != previous.relay or self._relay_token_changed:
+            self._relay_token_changed = False
+            self.start_relay()
+        log.info("settings saved to %s", self._store.path)
+
+    def save_relay_token(self, relay_url: str, token: str) -> None:
+        """Into the system keyring (raises TokenStoreError); the relay restarts with it."""
+        save_token(relay_url, token)
+        self._relay_token_changed = True
+
+    def relay_token_stored(self) -> bool:
+        return bool(load_token(self.settings.relay.url))
+
+    def apply_shortcut(self) -> None:
+        problem = self._shortcut.apply(self.settings.shortcut)
+        self._tray.set_shortcut_hint(self._shortcut.active)
+        if problem is not None:
+            self._notices.tell(SHORTCUT_TITLE, problem)
+
+    def _on_shortcut_problem(self, problem: str) -> None:
+        """A problem the shortcut backend found later (the Wayland portal answers late)."""
+        self._tray.set_shortcut_hint("")
+        if problem != MANUAL:
+            self._notices.tell(SHORTCUT_TITLE, problem)
+        elif self._markers.first_time(TOLD_HOW_TO_BIND_SHORTCUT):  # told once, not each start
+            self._notices.tell(SHORTCUT_TITLE, WAYLAND_HELP)
+
+    def _on_relay_state(self, state: RelayState) -> None:
+        self._tray.set_updates_state(self.relay_state_text(state))
+
+    def relay_state_text(self, state: RelayState | None = None) -> str:
+        """Where updates stand, for the tray's tooltip and the settings dialog."""
+        state = state or self._relay.state
+        return "" if state.kind == OFF else state.describe()

@@ -1,0 +1,209 @@
+"""The app's windows: the quick form, the history, the settings dialog, the greeting.
+
+Each is built on first use (the icon must not wait for widgets) and kept; what a window
+asks for goes to the part that does it (sessions, reconfigure), never back into a widget.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+from g2a_tray.app.parts import Parts
+from g2a_tray.app.reconfigure import Reconfigure
+from g2a_tray.app.sessions import Sessions
+from g2a_tray.core.desktop_integration import Autostart
+from g2a_tray.core.markers import GREETED
+from g2a_tray.core.paths import AppPaths
+from g2a_tray.core.sessions.launch import LaunchError, LaunchRequest
+from g2a_tray.core.settings.schema import Settings
+from g2a_tray.core.updates.relay import RelayState
+from g2a_tray.qt.icons import app_icon
+
+if TYPE_CHECKING:
+    from g2a_tray.ui.history_window import HistoryWindow
+    from g2a_tray.ui.quick_form import QuickForm
+
+log = logging.getLogger(__name__)
+
+
+def place_on_pointer_screen(window: QWidget) -> None:
+    """Centre ``window`` on the screen the pointer is on (not at 0,0 without a window
+    manager, and on the technician's screen with several)."""
+    screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    frame = window.frameGeometry()
+    frame.moveCenter(area.center())
+    window.move(frame.topLeft())
+
+
+class Windows(QObject):
+    """Shows, places and raises the windows, and takes what the user did in them."""
+
+    quit_requested = Signal()  # the form closed where there is no tray: nothing is left
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        parts: Parts,
+        sessions: Sessions,
+        reconfigure: Reconfigure,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._paths = paths
+        self._sessions = sessions
+        self._reconfigure = reconfigure
+        self._listener, self._relay = parts.listener, parts.relay
+        self._tray = parts.tray
+        self._notices = parts.notices
+        self._markers = parts.markers
+        self.quick_form: QuickForm | None = None
+        self.history: HistoryWindow | None = None
+        self._tray.availability_changed.connect(self._on_tray_availability)
+        sessions.changed.connect(self._refresh_history)
+
+    @property
+    def _settings(self) -> Settings:
+        return self._reconfigure.settings
+
+    # -- the quick form
+
+    def form(self) -> QuickForm:
+        if self.quick_form is None:
+            from g2a_tray.ui.quick_form import QuickForm
+
+            form = QuickForm()
+            form.setWindowIcon(app_icon())
+            form.submitted.connect(self._on_form_submitted)
+            form.settings_requested.connect(self.show_settings)
+            form.dismiss_requested.connect(self._dismiss_form)
+            form.close_requested.connect(self._close_form)
+            form.set_tray_mode(self._tray.available)
+            self.quick_form = form
+        return self.quick_form
+
+    def show_form(self, partner_object: str = "") -> None:
+        form = self.form()
+        if not form.isVisible() or form.isMinimized():
+            form.prepare(self._settings, partner_object)
+            form.adjustSize()
+            place_on_pointer_screen(form)
+        elif partner_object:
+            form.prepare(self._settings, partner_object)
+        form.showNormal()
+        form.raise_()
+        form.activateWindow()
+
+    def _on_form_submitted(self, request: LaunchRequest) -> None:
+        form = self.form()
+        try:
+            self._sessions.start_session(request)
+        except LaunchError as exc:
+            form.show_error(exc.field, str(exc))
+            return
+        self._dismiss_form()
+
+    def _dismiss_form(self) -> None:
+        form = self.form()
+        if self._tray.available:
+            form.hide()
+        else:
+            form.showMinimized()  # without a tray, hiding would make the app invisible
+
+    def _close_form(self) -> None:
+        if self._tray.available:
+            self.form().hide()
+        else:
+            self.quit_requested.emit()
+
+    def _on_tray_availability(self, available: bool) -> None:
+        if self.quick_form is not None:
+            self.quick_form.set_tray_mode(available)
+
+    # -- the history
+
+    def show_history(self) -> None:
+        if self.history is None:
+            from g2a_tray.ui.history_window import HistoryWindow
+
+            history = HistoryWindow(self._sessions.store.page, self._sessions.state_of)
+            history.setWindowIcon(app_icon())
+            history.open_ticket.connect(self._sessions.open_ticket)
+            history.mark_ended.connect(self._sessions.mark_ended)
+            history.export_requested.connect(self._sessions.export_history)
+            place_on_pointer_screen(history)
+            self.history = history
+        self.history.refresh()
+        self.history.show()
+        self.history.raise_()
+        self.history.activateWindow()
+
+    def _refresh_history(self) -> None:
+        if self.history is not None and self.history.isVisible():
+            self.history.refresh()
+
+    # -- the greeting and the settings
+
+    def show_welcome(self) -> None:
+        """The first-run greeting (again from Settings): tickets and session updates."""
+        from g2a_tray.ui.welcome import WelcomeDialog
+
+        self._markers.mark(GREETED)  # shown once: whatever the answer, not at the next start
+        dialog = WelcomeDialog(self._settings)
+        dialog.setWindowIcon(app_icon())
+        place_on_pointer_screen(dialog)
+        if dialog.exec() != WelcomeDialog.DialogCode.Accepted:
+            log.info("welcome skipped")
+            return
+        try:
+            self._reconfigure.save(dialog.chosen())
+        except (OSError, ValueError) as exc:
+            self._notices.tell(
+                "g2a-tray: settings not saved", f"Your answers were not saved: {exc}"
+            )
+
+    def show_settings(self) -> None:
+        from g2a_tray.ui.settings_dialog import SettingsActions, SettingsDialog
+
+        autostart = Autostart()  # the login entry: written here, never by the dialog
+        actions = SettingsActions(
+            save=self._reconfigure.save,
+            test_callback=self._listener.test_url,
+            test_relay=self._relay.test,
+            save_relay_token=self._reconfigure.save_relay_token,
+            relay_token_stored=self._reconfigure.relay_token_stored(),
+            autostart_enabled=autostart.is_enabled(),
+            set_autostart=autostart.set_enabled,
+            show_welcome=lambda: QTimer.singleShot(0, self.show_welcome),
+        )
+        dialog = SettingsDialog(
+            self._settings,
+            actions,
+            str(self._paths.settings_file),
+            relay_state=self._reconfigure.relay_state_text(),
+        )
+        self._listener.test_finished.connect(dialog.show_test_result)
+        self._relay.test_finished.connect(dialog.show_relay_test_result)
+
+        def show_state(state: RelayState) -> None:
+            dialog.show_relay_state(self._reconfigure.relay_state_text(state))
+
+        self._relay.state_changed.connect(show_state)
+        dialog.setWindowIcon(app_icon())
+        dialog.exec()
+        self._listener.test_finished.disconnect(dialog.show_test_result)
+        self._relay.test_finished.disconnect(dialog.show_relay_test_result)
+        self._relay.state_changed.disconnect(show_state)
+
+    def open_log_folder(self) -> None:
+        log_dir = self._paths.log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir))):
+            self._notices.tell("Log folder", f"The log is in {log_dir}", copyable=str(log_dir))
