@@ -87,6 +87,10 @@ def run_app(paths: AppPaths, background: bool, verbose: bool = False) -> int:
         from g2a_tray.logging_setup import setup_logging
 
         setup_logging(paths.log_file, verbose=verbose)
+        if QApplication.instance() is not None:
+            from g2a_tray.qt.qtlog import route_qt_messages_to_the_log
+
+            route_qt_messages_to_the_log()
 
     try:
         name = socket_name(paths.config_dir)

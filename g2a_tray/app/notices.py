@@ -1,7 +1,9 @@
 """Message boxes the user must see: start-up problems and failures.
 
 Every box the app opens on its own goes through :class:`Notices`, so that each is plain
-text, Esc means OK, and Quit can close them all.
+text, Esc means OK, Quit can close them all, and none is modal: a ``QMessageBox`` is
+application-modal even when opened with ``show()``, and while one was up the quick form
+took no keys (tests/process/test_never_in_the_way.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ class Notices(QObject):
             copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(copyable))
         # Esc and closing the window mean OK (with a second button, Qt would refuse both).
         box.setEscapeButton(box.addButton(QMessageBox.StandardButton.Ok))
-        box.finished.connect(lambda _result, b=box: self.open.remove(b))
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.finished.connect(lambda _result, b=box: self._closed(b))
         self.open.append(box)
         box.show()
         return box
@@ -44,6 +47,11 @@ class Notices(QObject):
             f"g2a-tray could not hand {what} to your browser. Open this address yourself:\n\n{url}",
             copyable=url,
         )
+
+    def _closed(self, box: QMessageBox) -> None:
+        if box in self.open:
+            self.open.remove(box)
+        box.deleteLater()
 
     def close_all(self) -> None:
         for box in list(self.open):

@@ -16,7 +16,7 @@ from g2a_tray.core.markers import TOLD_HOW_TO_BIND_SHORTCUT
 from g2a_tray.core.seams import env_seconds
 from g2a_tray.core.settings.schema import Settings
 from g2a_tray.core.settings.store import SettingsStore
-from g2a_tray.core.updates.relay import OFF, RelayState
+from g2a_tray.core.updates.relay import RelayState
 from g2a_tray.core.updates.token_store import load_token, save_token
 from g2a_tray.qt.shortcut import MANUAL, WAYLAND_HELP
 
@@ -101,9 +101,8 @@ class Reconfigure(QObject):
             self._notices.tell(SHORTCUT_TITLE, WAYLAND_HELP)
 
     def _on_relay_state(self, state: RelayState) -> None:
-        self._tray.set_updates_state(self.relay_state_text(state))
+        self._tray.set_updates_state(state.relay_words())
 
-    def relay_state_text(self, state: RelayState | None = None) -> str:
+    def relay_state_text(self) -> str:
         """Where updates stand, for the tray's tooltip and the settings dialog."""
-        state = state or self._relay.state
-        return "" if state.kind == OFF else state.describe()
+        return self._relay.state.relay_words()

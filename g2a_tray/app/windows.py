@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -21,12 +21,13 @@ from g2a_tray.core.markers import GREETED
 from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.sessions.launch import LaunchError, LaunchRequest
 from g2a_tray.core.settings.schema import Settings
-from g2a_tray.core.updates.relay import RelayState
 from g2a_tray.qt.icons import app_icon
 
 if TYPE_CHECKING:
     from g2a_tray.ui.history_window import HistoryWindow
     from g2a_tray.ui.quick_form import QuickForm
+    from g2a_tray.ui.settings_dialog import SettingsDialog
+    from g2a_tray.ui.welcome import WelcomeDialog
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,12 @@ def place_on_pointer_screen(window: QWidget) -> None:
     frame = window.frameGeometry()
     frame.moveCenter(area.center())
     window.move(frame.topLeft())
+
+
+def _bring_up(window: QWidget) -> None:
+    window.showNormal()
+    window.raise_()
+    window.activateWindow()
 
 
 class Windows(QObject):
@@ -66,6 +73,8 @@ class Windows(QObject):
         self._markers = parts.markers
         self.quick_form: QuickForm | None = None
         self.history: HistoryWindow | None = None
+        self.welcome: WelcomeDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
         self._tray.availability_changed.connect(self._on_tray_availability)
         sessions.changed.connect(self._refresh_history)
 
@@ -141,9 +150,7 @@ class Windows(QObject):
             place_on_pointer_screen(history)
             self.history = history
         self.history.refresh()
-        self.history.show()
-        self.history.raise_()
-        self.history.activateWindow()
+        _bring_up(self.history)
 
     def _refresh_history(self) -> None:
         if self.history is not None and self.history.isVisible():
@@ -152,26 +159,39 @@ class Windows(QObject):
     # -- the greeting and the settings
 
     def show_welcome(self) -> None:
-        """The first-run greeting (again from Settings): tickets and session updates."""
+        """The first-run greeting (again from Settings): tickets and session updates.
+        Modeless, like every window here: the form takes keys while it is up."""
         from g2a_tray.ui.welcome import WelcomeDialog
 
+        if self.welcome is not None:
+            _bring_up(self.welcome)
+            return
         self._markers.mark(GREETED)  # shown once: whatever the answer, not at the next start
         dialog = WelcomeDialog(self._settings)
         dialog.setWindowIcon(app_icon())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._save_welcome(dialog.chosen()))
+        dialog.rejected.connect(lambda: log.info("welcome skipped"))
+        dialog.destroyed.connect(lambda: setattr(self, "welcome", None))
         place_on_pointer_screen(dialog)
-        if dialog.exec() != WelcomeDialog.DialogCode.Accepted:
-            log.info("welcome skipped")
-            return
+        self.welcome = dialog
+        dialog.show()
+
+    def _save_welcome(self, chosen: Settings) -> None:
         try:
-            self._reconfigure.save(dialog.chosen())
+            self._reconfigure.save(chosen)
         except (OSError, ValueError) as exc:
             self._notices.tell(
                 "g2a-tray: settings not saved", f"Your answers were not saved: {exc}"
             )
 
     def show_settings(self) -> None:
+        """The settings dialog, modeless; asked for again, the open one comes up."""
         from g2a_tray.ui.settings_dialog import SettingsActions, SettingsDialog
 
+        if self.settings_dialog is not None:
+            _bring_up(self.settings_dialog)
+            return
         autostart = Autostart()  # the login entry: written here, never by the dialog
         actions = SettingsActions(
             save=self._reconfigure.save,
@@ -189,18 +209,16 @@ class Windows(QObject):
             str(self._paths.settings_file),
             relay_state=self._reconfigure.relay_state_text(),
         )
+        dialog.setWindowIcon(app_icon())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Connected for the dialog's life: Qt drops a connection to a deleted receiver.
         self._listener.test_finished.connect(dialog.show_test_result)
         self._relay.test_finished.connect(dialog.show_relay_test_result)
-
-        def show_state(state: RelayState) -> None:
-            dialog.show_relay_state(self._reconfigure.relay_state_text(state))
-
-        self._relay.state_changed.connect(show_state)
-        dialog.setWindowIcon(app_icon())
-        dialog.exec()
-        self._listener.test_finished.disconnect(dialog.show_test_result)
-        self._relay.test_finished.disconnect(dialog.show_relay_test_result)
-        self._relay.state_changed.disconnect(show_state)
+        self._relay.state_changed.connect(dialog.show_relay_state_of)
+        dialog.destroyed.connect(lambda: setattr(self, "settings_dialog", None))
+        place_on_pointer_screen(dialog)
+        self.settings_dialog = dialog
+        dialog.show()
 
     def open_log_folder(self) -> None:
         log_dir = self._paths.log_dir

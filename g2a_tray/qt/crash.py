@@ -12,7 +12,7 @@ import threading
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from g2a_tray.qt.dialogs import plain_box
@@ -32,6 +32,7 @@ class CrashReporter:
         self._relay = _CrashRelay()
         self._relay.report.connect(self._show)
         self._showing = False
+        self.box: QMessageBox | None = None  # the one shown now
 
     def install(self) -> None:
         sys.excepthook = self._excepthook
@@ -57,16 +58,23 @@ class CrashReporter:
         app = QApplication.instance()
         if app is None or QThread.currentThread() is not app.thread() or self._showing:
             return
+        # Shown, not run: a nested event loop inside sys.excepthook would stop the tray,
+        # the form and the socket until the box is closed. One box at a time.
         self._showing = True
-        try:
-            box = plain_box(
-                QMessageBox.Icon.Critical,
-                "g2a-tray: unexpected error",
-                "Something went wrong inside g2a-tray. It keeps running, but the last "
-                f"action may not have finished.\n\n{text}\n\nDetails are in the log in "
-                f"{self._log_dir}.",
-            )
-            box.addButton(QMessageBox.StandardButton.Ok)
-            box.exec()
-        finally:
-            self._showing = False
+        box = plain_box(
+            QMessageBox.Icon.Critical,
+            "g2a-tray: unexpected error",
+            "Something went wrong inside g2a-tray. It keeps running, but the last "
+            f"action may not have finished.\n\n{text}\n\nDetails are in the log in "
+            f"{self._log_dir}.",
+        )
+        box.addButton(QMessageBox.StandardButton.Ok)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(self._closed)
+        self.box = box
+        box.show()
+
+    def _closed(self, _result: int) -> None:
+        self._showing = False
+        self.box = None

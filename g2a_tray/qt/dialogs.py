@@ -20,8 +20,11 @@ def plain_box(
     return box
 
 
-def warn(parent: QWidget | None, title: str, text: str) -> None:
-    """A modal warning with an OK button (plain text)."""
+def warn(parent: QWidget, title: str, text: str) -> QMessageBox:
+    """A warning with an OK button (plain text) over ``parent`` only: window-modal, shown
+    with ``open()`` (no nested event loop), so the app's other windows still take keys."""
     box = plain_box(QMessageBox.Icon.Warning, title, text, parent)
     box.addButton(QMessageBox.StandardButton.Ok)
-    box.exec()
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

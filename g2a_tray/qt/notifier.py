@@ -14,6 +14,7 @@ call waits up to its timeout). Clicks on "Open ticket" come back as a queued Qt 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -74,9 +75,15 @@ class FreedesktopNotifier(QObject):
     def close(self) -> None:
         if not self._sender.is_alive():
             return
+        # Not joined: a daemon that does not answer would hold Quit for CALL_TIMEOUT_S.
+        # Interrupting the connection ends jeepney's receiver thread at once and fails a
+        # call still waiting for its reply, so the sender thread ends soon after.
         self._outbox.put(None)
         self._signals.put(None)
-        self._sender.join(CALL_TIMEOUT_S + 1)
+        router = self._router
+        if router is not None:
+            with contextlib.suppress(OSError):
+                router.conn.interrupt()
 
     # -- worker threads
 

@@ -305,11 +305,16 @@ class HistoryWindow(QWidget):
         self.export_button.setEnabled(bool(self.model.rows))
 
     def _export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export session history", "g2a-tray-sessions.csv", "CSV files (*.csv)"
-        )
-        if path:
-            self.export_requested.emit(path, self.model.query)
+        """A file chooser modal to this window only, opened without a nested event loop
+        (``getSaveFileName`` would block every window of the app, the quick form too)."""
+        chooser = QFileDialog(self, "Export session history", "g2a-tray-sessions.csv")
+        chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        chooser.setNameFilter("CSV files (*.csv)")
+        chooser.setDefaultSuffix("csv")
+        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        query = self.model.query  # the filter as it was when Export was pressed
+        chooser.fileSelected.connect(lambda path: self.export_requested.emit(path, query))
+        chooser.open()
 
 
 _MARKABLE = ("waiting", "active", "stale", "unknown")

@@ -90,7 +90,7 @@ class QuickForm(QWidget):
             "&Start session", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.start_button.setDefault(True)
-        settings_button = buttons.addButton("Se&ttings…", QDialogButtonBox.ButtonRole.ResetRole)
+        settings_button = buttons.addButton("Setti&ngs…", QDialogButtonBox.ButtonRole.ResetRole)
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.start_button.clicked.connect(self.submit)
         settings_button.clicked.connect(self.settings_requested)

@@ -40,6 +40,7 @@ from g2a_tray.core.settings.schema import (
     check_public_url,
     normalized,
 )
+from g2a_tray.core.updates.relay import RelayState
 from g2a_tray.qt.dialogs import plain_box, warn
 from g2a_tray.ui.quick_form import ERROR_STYLE
 from g2a_tray.ui.setting_widgets import BINDINGS
@@ -377,6 +378,10 @@ class SettingsDialog(QDialog):
         self.updates_pages.setCurrentIndex(index)
         self._fit_height()
 
+    def show_relay_state_of(self, state: RelayState) -> None:
+        """The running relay's state changed (``RelayConnection.state_changed``)."""
+        self.show_relay_state(state.relay_words())
+
     def show_relay_state(self, text: str) -> None:
         """Where updates stand now (the running relay), e.g. "updates via …: connected"."""
         self.relay_state.setText(f"Now: {text}" if text else "")
@@ -448,9 +453,11 @@ class SettingsDialog(QDialog):
         self.relay_token.setPlaceholderText("the stored token is removed when you save")
         self.forget_token.setEnabled(False)
 
-    def _confirm_no_shortcut(self) -> bool:
+    def _ask_no_shortcut(self, settings: Settings) -> None:
         """An empty shortcut is kept only when meant: a combination another program holds
-        never reaches this field, so the field can end up empty by accident."""
+        never reaches this field, so the field can end up empty by accident. The question
+        is modal to this dialog only (``open()``, no nested loop); the answer saves or
+        puts the old combination back."""
         box = plain_box(
             QMessageBox.Icon.Question,
             "No shortcut?",
@@ -462,8 +469,17 @@ class SettingsDialog(QDialog):
         keep = box.addButton(f"Keep {self._base.shortcut}", QMessageBox.ButtonRole.RejectRole)
         box.addButton("No shortcut", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(keep)
-        box.exec()
-        return box.clickedButton() is not keep
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is keep or box.clickedButton() is None:
+                BINDINGS["shortcut"].put(self._shortcut, self._base.shortcut)
+            else:
+                self._commit(settings)
+
+        box.finished.connect(answered)
+        box.open()
 
     def _mark(self, problems: list[Problem]) -> None:
         for problem in problems:
@@ -486,11 +502,13 @@ class SettingsDialog(QDialog):
             self._mark(problems)
             return
         self.errors.hide()
-        if not settings.shortcut and self._base.shortcut and not self._confirm_no_shortcut():
-            BINDINGS["shortcut"].put(self._shortcut, self._base.shortcut)
+        if not settings.shortcut and self._base.shortcut:
+            self._ask_no_shortcut(settings)
             return
-        if self._save_token(settings) and self._save(settings):
-            self._save_autostart()
+        self._commit(settings)
+
+    def _commit(self, settings: Settings) -> None:
+        if self._save_token(settings) and self._save(settings) and self._save_autostart():
             super().accept()
 
     def _save_token(self, settings: Settings) -> bool:
@@ -518,11 +536,13 @@ class SettingsDialog(QDialog):
             return False
         return True
 
-    def _save_autostart(self) -> None:
+    def _save_autostart(self) -> bool:
+        """False (the dialog stays open, saying why) when the login entry could not be
+        written; the settings themselves were saved."""
         set_autostart = self._actions.set_autostart
         wanted = self.start_with_desktop.isChecked()
         if set_autostart is None or wanted == bool(self._actions.autostart_enabled):
-            return
+            return True
         try:
             set_autostart(wanted)
         except OSError as exc:
@@ -532,3 +552,5 @@ class SettingsDialog(QDialog):
                 f"Your settings were saved, but starting at login could not be turned "
                 f"{'on' if wanted else 'off'}: {exc.strerror or exc}.",
             )
+            return False
+        return True

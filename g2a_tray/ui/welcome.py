@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -27,7 +29,7 @@ from g2a_tray.core.settings.presets import PRESETS
 from g2a_tray.core.settings.schema import Settings, check_relay_url, check_template
 
 CUSTOM, NONE = "Another helpdesk (type the pattern)", "No ticket links"
-DEFAULT_RELAY = "https://ntfy.sh"
+TRY_OUT_RELAY = "https://ntfy.sh"  # public: for trying relay mode out, not for customers
 EXAMPLE_TICKET = "4711"
 HINT_STYLE = "color: palette(placeholder-text);"
 ERROR_STYLE = "color: #c62828;"
@@ -51,6 +53,8 @@ class WelcomeDialog(QDialog):
         self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
         self.skip_button = buttons.addButton("Skip", QDialogButtonBox.ButtonRole.RejectRole)
         self.save_button.setDefault(True)
+        # A check speaks up once the technician typed or pressed Save, not before.
+        self._tried = False
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
@@ -61,9 +65,9 @@ class WelcomeDialog(QDialog):
         layout.addWidget(buttons)
 
         self.helpdesk.currentIndexChanged.connect(self._show_choice)
-        self.site.textChanged.connect(self._update)
-        self.pattern.textChanged.connect(self._update)
-        self.relay_url.textChanged.connect(self._update)
+        for edit in (self.site, self.pattern, self.relay_url):
+            edit.textEdited.connect(self._typed)
+            edit.textChanged.connect(self._update)
         self.use_relay.toggled.connect(self._update)
         self.helpdesk.setCurrentIndex(len(PRESETS) if settings.partner_object_url_template else 0)
         self._show_choice()
@@ -93,11 +97,23 @@ class WelcomeDialog(QDialog):
         explain = QLabel(
             "GoToAssist tells g2a-tray when the customer joins and when the session ends.\n"
             "Its servers cannot reach this computer, so those updates come through a relay:\n"
-            "an ntfy server that passes them on (ntfy.sh, or your company's own)."
+            "an ntfy server that passes them on, best your team's own."
         )
         explain.setStyleSheet(HINT_STYLE)
+        privacy = QLabel(
+            "The relay sees each session's ticket id and customer name. "
+            "ntfy.sh is public: use it to try this out, not for customers."
+        )
+        privacy.setWordWrap(True)
         self.use_relay = QRadioButton("Through a relay (recommended)")
-        self.relay_url = QLineEdit(settings.relay.url or DEFAULT_RELAY)
+        self.relay_url = QLineEdit(settings.relay.url)
+        self.relay_url.setPlaceholderText("https://ntfy.example.com")
+        self.relay_problem = QLabel()
+        self.relay_problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.relay_problem.hide()
+        self.try_out = QPushButton("Try ntfy.sh")
+        self.try_out.setToolTip("Fill in the public ntfy.sh server, to try relay mode out")
+        self.try_out.clicked.connect(self._try_out)
         self.local_only = QRadioButton("Only on this computer (no updates from GoToAssist)")
         group = QButtonGroup(self)
         group.addButton(self.use_relay)
@@ -111,7 +127,12 @@ class WelcomeDialog(QDialog):
         updates_layout.addWidget(self.use_relay)
         relay_row = QFormLayout()
         relay_row.setContentsMargins(24, 0, 0, 0)
-        relay_row.addRow("Relay server:", self.relay_url)
+        server_row = QHBoxLayout()
+        server_row.addWidget(self.relay_url, 1)
+        server_row.addWidget(self.try_out)
+        relay_row.addRow("Relay server:", server_row)
+        relay_row.addRow("", self.relay_problem)
+        relay_row.addRow("", privacy)
         updates_layout.addLayout(relay_row)
         updates_layout.addWidget(self.local_only)
         return updates
@@ -152,18 +173,49 @@ class WelcomeDialog(QDialog):
         self.pattern.setVisible(custom)
         self._update()
 
-    def _update(self) -> None:
-        self.relay_url.setEnabled(self.use_relay.isChecked())
-        problem = ""
+    def _typed(self) -> None:
+        self._tried = True
+
+    def _try_out(self) -> None:
+        self._tried = True
+        self.relay_url.setText(TRY_OUT_RELAY)
+
+    def accept(self) -> None:
+        """Save: the answers are checked now, and a problem is shown instead of closing."""
+        self._tried = True
+        if self._update():
+            super().accept()
+
+    def _relay_problem(self) -> str:
+        if not self.use_relay.isChecked():
+            return ""
+        if not self.relay_url.text().strip():
+            return "enter your team's relay server, or press Try ntfy.sh"
         try:
-            template = self.template()
-            if self.use_relay.isChecked():
-                check_relay_url(self.relay_url.text())
+            check_relay_url(self.relay_url.text())
         except ValueError as exc:
-            problem = str(exc)
+            return str(exc)
+        return ""
+
+    def _show_problem(self, label: QLabel, problem: str) -> None:
+        # Red only once the technician typed or pressed Save; before, a plain hint.
+        label.setStyleSheet(ERROR_STYLE if self._tried else HINT_STYLE)
+        label.setText(problem[:1].upper() + problem[1:] + ".")
+
+    def _update(self) -> bool:
+        """Show the preview and what is missing; True when the answers can be saved."""
+        self.relay_url.setEnabled(self.use_relay.isChecked())
+        self.try_out.setEnabled(self.use_relay.isChecked())
+        relay_problem = self._relay_problem()
+        self.relay_problem.setVisible(bool(relay_problem))
+        if relay_problem:
+            self._show_problem(self.relay_problem, relay_problem)
+        try:
+            template, problem = self.template(), ""
+        except ValueError as exc:
+            template, problem = "", str(exc)
         if problem:
-            self.preview.setStyleSheet(ERROR_STYLE)
-            self.preview.setText(problem[:1].upper() + problem[1:] + ".")
+            self._show_problem(self.preview, problem)
         elif template:
             self.preview.setStyleSheet(HINT_STYLE)
             self.preview.setText(
@@ -172,4 +224,4 @@ class WelcomeDialog(QDialog):
         else:
             self.preview.setStyleSheet(HINT_STYLE)
             self.preview.setText("Sessions start without a link to a ticket.")
-        self.save_button.setEnabled(not problem)
+        return not problem and not relay_problem

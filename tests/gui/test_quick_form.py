@@ -257,3 +257,19 @@ def test_a_cleared_url_shows_what_the_template_will_use(qtbot: QtBot) -> None:
     assert form.partner_object_url.placeholderText() == (
         "https://h.example/t/4711 (from the template)"
     )
+
+
+def test_no_two_keyboard_mnemonics_of_the_form_share_a_letter(qtbot: QtBot) -> None:
+    """Alt+T went to "Ticket id" and "Settings…" alike: Qt then only moves the focus
+    between them, and Settings could not be reached from the keyboard."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    form = QuickForm()
+    qtbot.addWidget(form)
+    texts = [w.text() for w in form.findChildren(QLabel) if w.buddy() is not None]
+    texts += [b.text() for b in form.findChildren(QAbstractButton)]
+    letters = [m.group(1).lower() for t in texts if (m := re.search(r"&(\w)", t))]
+    assert len(letters) >= 5  # the labels and buttons were found
+    assert len(letters) == len(set(letters)), texts

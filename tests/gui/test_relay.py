@@ -27,6 +27,7 @@ from g2a_tray.core.updates.relay import (
     topic_for,
 )
 from g2a_tray.simulator.ntfy import Access, NtfyStandIn
+from tests.fakes.black_hole import BlackHole
 
 TEAM_ACCESS = Access(  # README's team configuration
     default="deny-all",
@@ -206,6 +207,7 @@ class Harness:
 
     def close(self) -> None:
         self.sub.stop()
+        assert self.sub.join(15)
         self.store.close()
 
 
@@ -395,3 +397,24 @@ def test_the_qt_adapter_tests_the_relay_and_reports_state(
     connection.stop()
     assert connection.state.kind == "off"
     store.close()
+
+
+def test_stopping_a_subscription_to_a_black_hole_does_not_wait_for_it(
+    tmp_path: Path, ntfy: NtfyStandIn
+) -> None:
+    hole = BlackHole()
+    h = Harness(tmp_path, ntfy)
+    h.sub = h.make(hole.url)
+    try:
+        h.sub.start()
+        h.launch("4711")
+        assert hole.accepted.wait(10)  # the subscriber waits for an answer that never comes
+        states = len(h.states)
+        h.sub.stop()
+        assert not h.sub.join(0)  # stop() returned while its thread is still blocked
+        hole.close()  # the network gives up at last: the thread ends by itself
+        assert h.sub.join(15)
+        assert len(h.states) == states  # a stopped subscription reports nothing more
+    finally:
+        hole.close()
+        h.store.close()

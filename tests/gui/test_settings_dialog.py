@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -29,6 +29,16 @@ def store(tmp_path: Path) -> SettingsStore:
     s = SettingsStore(path)
     s.load()
     return s
+
+
+def boxes_over(dialog: SettingsDialog) -> list[str]:
+    """The texts of the message boxes shown over the dialog: modal to it alone (opened
+    with ``open()``), never to the app, and always plain text."""
+    shown = [b for b in dialog.findChildren(QMessageBox) if b.isVisible()]
+    for box in shown:
+        assert box.textFormat() == Qt.TextFormat.PlainText
+        assert box.windowModality() == Qt.WindowModality.WindowModal
+    return [b.text() for b in shown]
 
 
 def make(qtbot: QtBot, store: SettingsStore, settings: Settings | None = None) -> SettingsDialog:
@@ -88,18 +98,7 @@ def test_restore_defaults_fills_defaults(qtbot: QtBot, store: SettingsStore) -> 
     assert dialog.edited() == Settings()
 
 
-def test_save_failure_keeps_dialog_open_and_says_so(
-    qtbot: QtBot, store: SettingsStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shown: list[str] = []
-
-    def fake_exec(box: QMessageBox) -> int:
-        assert box.textFormat() == Qt.TextFormat.PlainText
-        shown.append(box.text())
-        return 0
-
-    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
-
+def test_save_failure_keeps_dialog_open_and_says_so(qtbot: QtBot, store: SettingsStore) -> None:
     def failing_save(_settings: Settings) -> None:
         raise PermissionError(13, "Permission denied")
 
@@ -108,7 +107,10 @@ def test_save_failure_keeps_dialog_open_and_says_so(
     dialog.show()
     dialog.accept()
     assert dialog.isVisible()
-    assert shown and "Permission denied" in shown[0] and "unchanged" in shown[0]
+    [shown] = boxes_over(dialog)
+    assert "Permission denied" in shown and "unchanged" in shown
+    assert QApplication.activeModalWidget() is not None  # over the dialog, not the app
+    assert QApplication.activeModalWidget().parent() is dialog
 
 
 @pytest.fixture
@@ -260,12 +262,9 @@ def test_relay_mode_needs_an_url_and_a_good_prefix(qtbot: QtBot, store: Settings
 
 
 def test_a_keyring_that_cannot_store_the_token_keeps_the_dialog_open(
-    qtbot: QtBot, store: SettingsStore, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, store: SettingsStore
 ) -> None:
     from g2a_tray.core.updates.token_store import TokenStoreError
-
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
 
     def no_keyring(_url: str, _token: str) -> None:
         raise TokenStoreError("No system keyring is available (none), so …")
@@ -280,7 +279,8 @@ def test_a_keyring_that_cannot_store_the_token_keeps_the_dialog_open(
     dialog.fields["relay.url"].setText("https://ntfy.example.com")
     dialog.relay_token.setText("tk")
     dialog.accept()
-    assert dialog.isVisible() and shown and "No system keyring" in shown[0]
+    [shown] = boxes_over(dialog)
+    assert dialog.isVisible() and "No system keyring" in shown
     assert store.path.read_text() == before
 
 
@@ -387,16 +387,13 @@ def test_an_empty_shortcut_is_saved_only_when_meant(
     dialog.fields["shortcut"].clear()  # as when another program swallowed the combination
 
     def click() -> None:
-        box = next(
-            w
-            for w in QApplication.topLevelWidgets()
-            if isinstance(w, QMessageBox) and w.isVisible()
-        )
+        box = next(w for w in dialog.findChildren(QMessageBox) if w.isVisible())
         assert "another program" in box.text()
         next(b for b in box.buttons() if b.text() == answer).click()
 
-    QTimer.singleShot(0, click)
-    dialog.accept()
+    dialog.accept()  # asks, and returns at once: no nested event loop
+    assert dialog.result() != dialog.DialogCode.Accepted
+    click()
     if saved:
         assert dialog.result() != dialog.DialogCode.Accepted  # still open, the old one back
         assert dialog.fields["shortcut"].keySequence().toString() == saved

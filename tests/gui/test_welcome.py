@@ -6,31 +6,40 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from g2a_tray.app.root import TrayApp
 from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.settings.schema import Settings
 from g2a_tray.core.settings.store import SettingsStore
-from g2a_tray.ui.welcome import CUSTOM, NONE, WelcomeDialog
+from g2a_tray.ui.welcome import CUSTOM, ERROR_STYLE, HINT_STYLE, NONE, WelcomeDialog
 from tests.helpers.profile import Profile
 
 
 def test_a_preset_needs_only_the_site_name(qtbot: QtBot) -> None:
     dialog = WelcomeDialog(Settings())
     qtbot.addWidget(dialog)
+    dialog.show()
     dialog.helpdesk.setCurrentText("Zendesk")
-    assert not dialog.save_button.isEnabled()  # no site name yet
+    # Nothing typed yet: what is missing reads as a hint, not as an error in red.
     assert "Enter your Zendesk subdomain" in dialog.preview.text()
+    assert dialog.preview.styleSheet() == HINT_STYLE
+    dialog.save_button.click()  # Save with the site name missing: said, in red, still open
+    assert dialog.isVisible() and dialog.preview.styleSheet() == ERROR_STYLE
     qtbot.keyClicks(dialog.site, "acme")
-    assert dialog.save_button.isEnabled()
     assert dialog.preview.text() == "Ticket 4711 opens https://acme.zendesk.com/agent/tickets/4711"
+    # The relay: the team's own server first; ntfy.sh only when asked for, for trying out.
+    assert dialog.relay_url.text() == ""
+    assert "not for customers" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.try_out.click()
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.save_button.click()
     chosen = dialog.chosen()
     assert chosen.partner_object_url_template == (
         "https://acme.zendesk.com/agent/tickets/{partnerObject}"
     )
-    assert chosen.relay.url == "https://ntfy.sh"  # recommended: updates that arrive
+    assert chosen.relay.url == "https://ntfy.sh"
 
 
 def test_a_custom_pattern_is_checked_like_the_settings_file(qtbot: QtBot) -> None:
@@ -38,10 +47,10 @@ def test_a_custom_pattern_is_checked_like_the_settings_file(qtbot: QtBot) -> Non
     qtbot.addWidget(dialog)
     dialog.helpdesk.setCurrentText(CUSTOM)
     qtbot.keyClicks(dialog.pattern, "https://h.example/{ticket}")
-    assert not dialog.save_button.isEnabled()
     assert "Unknown placeholder {ticket}" in dialog.preview.text()
+    assert dialog.preview.styleSheet() == ERROR_STYLE  # typed: now it is an error
     dialog.pattern.setText("https://h.example/t/{partnerObject}")
-    assert dialog.save_button.isEnabled()
+    assert dialog.preview.text().startswith("Ticket 4711 opens https://h.example/t/4711")
     dialog.helpdesk.setCurrentText(NONE)
     dialog.local_only.setChecked(True)
     assert dialog.relay_url.isEnabled() is False
@@ -78,6 +87,7 @@ def test_the_first_start_greets_once_and_saves_the_answers(
     def answer(dialog: WelcomeDialog) -> None:
         dialog.helpdesk.setCurrentText("Freshdesk")
         dialog.site.setText("acme")
+        dialog.try_out.click()
         dialog.save_button.click()
 
     seen = answer_welcome(answer)
@@ -125,3 +135,34 @@ def test_an_existing_user_is_not_greeted(qapp: QApplication, profile: Profile) -
     app = TrayApp(qapp, AppPaths.default())  # the profile has a settings file
     assert app.greeting_due is False
     app.shutdown()
+
+
+def test_greeting_and_settings_are_modeless_and_one_of_each(
+    qapp: QApplication, first_start: Profile, qtbot: QtBot
+) -> None:
+    """Asked for again, the open window comes up; none of them blocks another window."""
+    from g2a_tray.ui.settings_dialog import SettingsDialog
+
+    app = TrayApp(qapp, AppPaths.default())
+    try:
+        app.windows.show_welcome()
+        app.windows.show_settings()
+        welcome, settings = app.windows.welcome, app.windows.settings_dialog
+        before = set(qapp.topLevelWidgets())
+        app.windows.show_welcome()
+        app.windows.show_settings()
+        assert (app.windows.welcome, app.windows.settings_dialog) == (welcome, settings)
+        assert set(qapp.topLevelWidgets()) == before  # no second window of either kind
+        assert isinstance(welcome, WelcomeDialog) and welcome.isVisible()
+        assert isinstance(settings, SettingsDialog) and settings.isVisible()
+        app.notices.tell("A notice", "stays up")
+        assert QApplication.activeModalWidget() is None
+        app.windows.show_form()
+        assert app.windows.form().isVisible() and app.windows.form().isEnabled()
+        settings.close()  # deleted on close: a later Settings… builds a fresh one
+        qtbot.waitUntil(lambda: app.windows.settings_dialog is None)
+    finally:
+        app.notices.close_all()
+        if app.windows.welcome is not None:
+            app.windows.welcome.close()
+        app.shutdown()

@@ -68,13 +68,7 @@ def runtime_dir() -> Path:
     first, and a socket in it would then be theirs to answer.
     """
     uid = os.getuid()
-    base = os.environ.get("XDG_RUNTIME_DIR", "")
-    if base and Path(base).is_absolute() and Path(base).is_dir():
-        folder = Path(base) / "g2a-tray"
-    else:
-        import tempfile
-
-        folder = Path(tempfile.gettempdir()) / f"g2a-tray-{uid}"
+    folder = _socket_folder(uid)
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         info = folder.lstat()
@@ -94,6 +88,33 @@ def runtime_dir() -> Path:
         except OSError as exc:
             raise UnsafeRuntimeDir(f"cannot make {folder} private: {exc}") from None
     return folder
+
+
+# A Unix socket's path is at most 107 bytes (sun_path is 108 with its NUL); ours ends in
+# "/instance-<16 hex>.sock".
+MAX_SOCKET_PATH = 107
+SOCKET_FILE_BYTES = len("/instance-") + 16 + len(".sock")
+
+
+def _socket_folder(uid: int) -> Path:
+    """The first candidate whose socket path fits: ``$XDG_RUNTIME_DIR/g2a-tray``, then
+    ``<TMPDIR>/g2a-tray-<uid>``, then ``/tmp/g2a-tray-<uid>`` (a deep XDG_RUNTIME_DIR, as
+    some containers and remote sessions set, must not keep the app from starting)."""
+    import tempfile
+
+    base = os.environ.get("XDG_RUNTIME_DIR", "")
+    candidates = []
+    if base and Path(base).is_absolute() and Path(base).is_dir():
+        candidates.append(Path(base) / "g2a-tray")
+    candidates += [Path(tempfile.gettempdir()) / f"g2a-tray-{uid}", Path(f"/tmp/g2a-tray-{uid}")]
+    for folder in candidates:
+        if len(os.fsencode(str(folder))) + SOCKET_FILE_BYTES <= MAX_SOCKET_PATH:
+            return folder
+    raise UnsafeRuntimeDir(
+        f"the folder for g2a-tray's socket ({candidates[0]}) has a path too long for a "
+        f"Unix socket (at most {MAX_SOCKET_PATH + 1} bytes): set XDG_RUNTIME_DIR or TMPDIR "
+        "to a shorter folder"
+    )
 
 
 def socket_name(config_dir: Path) -> str:

@@ -143,6 +143,7 @@ class SessionStore:
         self.check = check
         self.problem: str | None = None
         self._lock = threading.RLock()
+        self._closed = False
         self._db = self._open()
 
     # -- opening, migrating, recovering
@@ -245,12 +246,22 @@ class SessionStore:
         return thread
 
     def close(self) -> None:
+        """Close the database; a worker that still comes (the listener's or the relay's
+        thread, which Quit does not wait for) gets a StoreError, never a crash."""
         with self._lock:
+            self._closed = True
             self._db.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _locked(self) -> Iterator[None]:
         with self._lock:
+            if self._closed:
+                raise StoreError("the session history is closed (g2a-tray is quitting)")
+            yield
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._locked():
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
@@ -287,7 +298,7 @@ class SessionStore:
 
     def launch_id_for_secret(self, secret: str) -> int | None:
         """The launch a callback secret belongs to, or None (constant-time compare)."""
-        with self._lock:
+        with self._locked():
             try:
                 row = self._db.execute(
                     "SELECT id, secret FROM launches WHERE secret_sha256 = ?",
@@ -365,7 +376,7 @@ class SessionStore:
     # -- reading
 
     def relay_message_seen(self, message_id: str) -> bool:
-        with self._lock:
+        with self._locked():
             row = self._db.execute(
                 "SELECT 1 FROM relay_messages WHERE id = ?", (message_id,)
             ).fetchone()
@@ -373,7 +384,7 @@ class SessionStore:
 
     def last_relay_message_id(self) -> str | None:
         """The relay message recorded last: where a new subscription picks up."""
-        with self._lock:
+        with self._locked():
             row = self._db.execute(
                 "SELECT id FROM relay_messages ORDER BY rowid DESC LIMIT 1"
             ).fetchone()
@@ -385,7 +396,7 @@ class SessionStore:
         """(secret, launched_at) of launches that may still get an update: launched within
         ``within`` and not ended, newest first (the topics a relay subscription covers)."""
         since = _iso(datetime.now(UTC) - within)
-        with self._lock:
+        with self._locked():
             rows = self._db.execute(
                 "SELECT secret, launched_at FROM launches WHERE launched_at >= ?"
                 f" AND {_NOT_ENDED} ORDER BY launched_at DESC, id DESC LIMIT ?",
@@ -394,7 +405,7 @@ class SessionStore:
         return [(str(secret), _dt(at) or _EPOCH_STANDIN) for secret, at in rows]
 
     def summary(self, launch_id: int) -> SessionSummary:
-        with self._lock:
+        with self._locked():
             return self._summary(self._db, launch_id)
 
     def sessions(self, limit: int | None = None) -> list[SessionSummary]:
@@ -425,7 +436,7 @@ class SessionStore:
             f"SELECT {_SUMMARY_COLUMNS} FROM launches{where}"
             f" ORDER BY {_order_by(query)} LIMIT ? OFFSET ?"
         )
-        with self._lock:
+        with self._locked():
             try:
                 rows = self._db.execute(sql, (*params, limit, offset)).fetchall()
             except sqlite3.Error as exc:
@@ -436,7 +447,7 @@ class SessionStore:
         """Sessions not ended that started within ``within``, newest first (the tray's
         badge; the caller decides which of them are stale)."""
         since = _iso(datetime.now(UTC) - within)
-        with self._lock:
+        with self._locked():
             rows = self._db.execute(
                 f"SELECT {_SUMMARY_COLUMNS} FROM launches WHERE launched_at >= ?"
                 f" AND {_NOT_ENDED} ORDER BY launched_at DESC, id DESC LIMIT 50",

@@ -153,6 +153,7 @@ class CallbackServer:
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
         self._thread: threading.Thread | None = None
+        self._ending: threading.Thread | None = None  # stopped, still closing connections
         self._stopping = False
         self._conns: OrderedDict[socket.socket, _Conn] = OrderedDict()  # oldest first
         self._timers: list[tuple[float, int, socket.socket]] = []  # (deadline, seq, sock)
@@ -218,16 +219,29 @@ class CallbackServer:
         return sock
 
     def stop(self) -> None:
-        """Close every connection and the socket; returns once the thread has ended."""
+        """Free the port now and let the thread close the connections: returns at once
+        (the GUI thread calls this on Quit and on Save), yet a listener started right
+        after on the same port can bind it."""
         if self._thread is None:
             return
         self._stopping = True
+        listening = self._listen
+        if listening is not None:
+            with contextlib.suppress(OSError):
+                listening.close()  # epoll forgets a closed socket; the loop ends below
         if self._wake_w is not None:
             with contextlib.suppress(OSError):
                 self._wake_w.send(b"x")
-        self._thread.join(5)
+        self._ending = self._thread
         self._thread = None
         self._refusals.flush()
+
+    def join(self, timeout: float) -> bool:
+        """Wait until the stopped loop has closed every connection (tests); True then."""
+        ending = self._ending
+        if ending is not None:
+            ending.join(timeout)
+        return ending is None or not ending.is_alive()
 
     @property
     def local_base_url(self) -> str:
@@ -281,6 +295,8 @@ class CallbackServer:
 
     def _accept(self) -> None:
         assert self._listen is not None and self._selector is not None
+        if self._stopping:
+            return  # stop() closed the socket meanwhile
         for _ in range(ACCEPT_BURST):  # the rest on the next turn, after reading what came
             try:
                 sock, _address = self._listen.accept()

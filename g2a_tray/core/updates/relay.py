@@ -105,6 +105,10 @@ class RelayState:
             return f"{where}: reconnecting since {at} ({self.reason})"
         return f"{where}: not reachable: {self.reason}"
 
+    def relay_words(self) -> str:
+        """What the tray's tooltip and Settings say of the relay: nothing without one."""
+        return "" if self.kind == OFF else self.describe()
+
 
 EventHandler = Callable[[RecordedEvent], None]
 StateHandler = Callable[[RelayState], None]
@@ -150,10 +154,18 @@ class RelaySubscriber:
         self._thread.start()
 
     def stop(self) -> None:
+        """Tell the thread to end, and return at once: a relay that swallows packets can
+        hold it in a connect or a read for seconds, and whoever stops a subscription (Quit,
+        Save in Settings) must not wait for that. From now on it reports no state; an
+        event it still records is a real one (message ids are deduplicated)."""
         self._stopping = True
         self._interrupt()
+
+    def join(self, timeout: float) -> bool:
+        """Wait for the thread to end (tests); True when it has."""
         if self._thread.is_alive():
-            self._thread.join(CONNECT_TIMEOUT_S + 2)
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def resubscribe(self) -> None:
         """The set of launches changed: subscribe again (picking up with ``since=``)."""
@@ -221,7 +233,7 @@ class RelaySubscriber:
     # -- the subscriber thread
 
     def _set_state(self, state: RelayState) -> None:
-        if state == self.state:
+        if state == self.state or self._stopping:
             return
         self.state = state
         log.info("relay: %s", state.describe())

@@ -116,3 +116,30 @@ def test_line_buffer_refuses_a_line_too_long_or_cut_off() -> None:
         p.LineBuffer().feed(b"x" * (p.MAX_LINE_BYTES + 1) + b"\n")
     with pytest.raises(p.ProtocolError, match="closed"):
         p.LineBuffer().feed(b"")
+
+
+def test_a_deep_runtime_dir_falls_back_to_a_short_private_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XDG_RUNTIME_DIR so deep that the socket's path would pass 107 bytes: the app
+    starts anyway, with its socket in a private folder under the temporary folder."""
+    import socket
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
+    short = tmp_path / "t"
+    short.mkdir()
+    monkeypatch.setenv("TMPDIR", str(short))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    name = p.socket_name(tmp_path / "config")
+    assert len(name.encode()) <= 107
+    assert Path(name).parent == short / f"g2a-tray-{os.getuid()}"
+    assert (Path(name).parent.stat().st_mode & 0o777) == 0o700
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(name)  # the path really is one a socket can have
+    finally:
+        server.close()

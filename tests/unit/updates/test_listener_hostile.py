@@ -62,6 +62,7 @@ class Server:
 
     def close(self) -> None:
         self.server.stop()
+        assert self.server.join(5)  # every connection closed before the store goes
         self.store.close()
 
 

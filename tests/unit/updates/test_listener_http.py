@@ -46,6 +46,7 @@ class Harness:
     def close(self) -> None:
         self.client.close()
         self.server.stop()
+        assert self.server.join(5)
         self.store.close()
 
 
@@ -434,3 +435,22 @@ def test_no_raw_header_block_gets_a_5xx(
     finally:
         sock.close()
     assert status < 500
+
+
+def test_a_stopped_listener_frees_its_port_at_once(tmp_path: Path) -> None:
+    """stop() does not wait for the loop thread (Quit, Save), yet a listener started right
+    after on the same port gets that port, not a fallback."""
+    store = SessionStore(tmp_path / "s.sqlite3")
+    first = CallbackServer(store, lambda _e: None)
+    first.start("127.0.0.1", 0)
+    port = first.port
+    first.stop()
+    second = CallbackServer(store, lambda _e: None)
+    try:
+        assert second.start("127.0.0.1", port) is False  # no fallback: the port was free
+        assert second.port == port
+        assert httpx.get(f"{second.local_base_url}/").status_code == 404
+    finally:
+        second.stop()
+        assert first.join(5) and second.join(5)
+        store.close()
