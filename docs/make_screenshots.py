@@ -12,6 +12,7 @@ simulator's page with headless Chromium. Nobody edits these pictures by hand.
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -71,7 +72,11 @@ def shoot(desk: Desktop, name: str, crop: tuple[int, int, int, int]) -> None:
 
 
 def shoot_page(url: str, name: str) -> None:
-    """A page as a browser shows it: Debian's headless Chromium."""
+    """A page as a browser shows it: Debian's headless Chromium (without it, the page's
+    screenshot is left as it was, and said so)."""
+    if shutil.which("chromium") is None:
+        print(f"{name}: kept as it was (no chromium here: apt-get install chromium)")
+        return
     with tempfile.TemporaryDirectory() as profile_dir:
         subprocess.run(
             [
@@ -115,6 +120,36 @@ def greet_welcome(desk: Desktop, root: Path, bus_address: str) -> None:
         desk.x("xdotool", "key", "Escape")  # skipped: nothing is written
     finally:
         app.stop()
+
+
+def warn_in_the_tray(desk: Desktop, root: Path, bus_address: str) -> None:
+    """The tray when session updates cannot arrive: a relay that refuses the app."""
+    from g2a_tray.simulator.ntfy import Access
+
+    team = NtfyStandIn(
+        access=Access(default="deny-all", rules=[("*", "g2a-*", "write-only")])
+    ).start()
+    refused = Profile.create(root)
+    refused.write_settings(f'[callback]\nlisten_port = 0\n[relay]\nurl = "{team.url}"\n')
+    env = desk.env(refused)
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus_address
+    app = AppProcess(refused, env)
+    try:
+        app.start()
+        app.cli("start", "4711")
+        wait_for(lambda: "NOT ARRIVING" in app.cli("status").stdout, 15, "the warning")
+        icon = tray_icon(desk)
+        assert icon is not None
+        ix, iy, iw, ih = icon
+        settle()
+        shoot(desk, "notification-updates.png", (1280 - 340, 30, 340, 150))
+        desk.x("xdotool", "mousemove", str(ix + iw // 2), str(iy + ih // 2), "click", "3")
+        settle()
+        shoot(desk, "tray-menu-warning.png", (1280 - 330, 0, 330, 160))
+        desk.x("xdotool", "key", "Escape")
+    finally:
+        app.stop()
+        team.stop()
 
 
 def age_session(profile: Profile, ticket: str, hours: int) -> None:
@@ -169,6 +204,7 @@ def main() -> None:
         )
         bus = start_dunst_bus(desk.display, Path(tmp))
         greet_welcome(desk, Path(tmp) / "new-user", bus.address)
+        warn_in_the_tray(desk, Path(tmp) / "refused", bus.address)
         env = desk.env(profile)
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
         app = AppProcess(profile, env)

@@ -91,4 +91,9 @@ def updates_line(paths: AppPaths) -> str:
     except (NotRunning, WrongOwner, TimeoutError, ProtocolError, UnsafeRuntimeDir):
         return "Updates: g2a-tray is not running, so none are received now."
     updates = answer.get("updates")
+    problem = answer.get("updatesProblem")
+    if isinstance(problem, str) and problem:
+        from g2a_tray.core.text import printable
+
+        return f"Updates: NOT ARRIVING. {printable(problem)}"
     return f"Updates: {updates}" if isinstance(updates, str) else "Updates: unknown"

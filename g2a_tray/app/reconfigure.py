@@ -8,8 +8,9 @@ force asks :attr:`Reconfigure.settings`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from g2a_tray.app.parts import Parts
 from g2a_tray.core.markers import TOLD_HOW_TO_BIND_SHORTCUT
@@ -17,7 +18,7 @@ from g2a_tray.core.seams import env_seconds
 from g2a_tray.core.settings.schema import Settings
 from g2a_tray.core.settings.store import SettingsStore
 from g2a_tray.core.updates.relay import RelayState
-from g2a_tray.core.updates.token_store import load_token, save_token
+from g2a_tray.qt.keyring_worker import TokenKeeper
 from g2a_tray.qt.shortcut import MANUAL, WAYLAND_HELP
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ SHORTCUT_TITLE = "g2a-tray shortcut"
 
 class Reconfigure(QObject):
     """The settings in force, and the parts they configure."""
+
+    listener_started = Signal()  # the listener (re)started: on its port, or another
+    saved = Signal()  # new settings are in force
 
     def __init__(
         self,
@@ -45,20 +49,32 @@ class Reconfigure(QObject):
         self._notices = parts.notices
         self._markers = parts.markers
         self._relay_token_changed = False
+        self._keeper = TokenKeeper(self)
         self._notifications.enabled = settings.notifications.enabled
         self._shortcut.problem.connect(self._on_shortcut_problem)
         self._relay.state_changed.connect(self._on_relay_state)
 
     def start_listener(self) -> str | None:
         """The listener as the settings say; a message for the user when it had to move."""
-        return self._listener.start(self.settings.callback).message
+        message = self._listener.start(self.settings.callback).message
+        self.listener_started.emit()
+        return message
 
     def start_relay(self) -> None:
+        """The relay as the settings say: configured now (new sessions get its callback
+        URLs), subscribed once its token is read from the keyring, off this thread."""
         relay = self.settings.relay
-        token = load_token(relay.url) if relay.url else ""
+        self._relay.configure(relay)
+        if not relay.url:
+            return
         # A test seam (docs/ARCHITECTURE.md): how soon a stalled stream is noticed.
         keepalive = env_seconds("G2A_TRAY_RELAY_KEEPALIVE_S") or None
-        self._relay.start(relay, token, keepalive)
+
+        def subscribe(token: str) -> None:
+            if self.settings.relay == relay:  # not replaced meanwhile by another Save
+                self._relay.subscribe(token, keepalive)
+
+        self._keeper.load(relay.url, subscribe)
 
     def save(self, settings: Settings) -> None:
         """Write ``settings`` (raises OSError) and apply what changed."""
@@ -77,14 +93,25 @@ class Reconfigure(QObject):
             self._relay_token_changed = False
             self.start_relay()
         log.info("settings saved to %s", self._store.path)
+        self.saved.emit()
 
-    def save_relay_token(self, relay_url: str, token: str) -> None:
-        """Into the system keyring (raises TokenStoreError); the relay restarts with it."""
-        save_token(relay_url, token)
-        self._relay_token_changed = True
+    def save_relay_token(self, relay_url: str, token: str, then: Callable[[str], None]) -> None:
+        """Into the system keyring, off this thread (token "": forget it); ``then(problem)``
+        with "" once it is stored. The relay restarts with it at the next save."""
 
-    def relay_token_stored(self) -> bool:
-        return bool(load_token(self.settings.relay.url))
+        def saved(problem: str) -> None:
+            if not problem:
+                self._relay_token_changed = True
+            then(problem)
+
+        self._keeper.save(relay_url, token, saved)
+
+    def relay_token_stored(self, then: Callable[[bool], None]) -> None:
+        """Whether a token is stored for the relay in force, told to ``then``."""
+        self._keeper.load(self.settings.relay.url, lambda token: then(bool(token)))
+
+    def close(self) -> None:
+        self._keeper.close()
 
     def apply_shortcut(self) -> None:
         problem = self._shortcut.apply(self.settings.shortcut)

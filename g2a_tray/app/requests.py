@@ -41,6 +41,7 @@ class Requests(QObject):
         super().__init__(parent)
         self._sessions = sessions
         self._relay = parts.relay
+        self._tray = parts.tray
         self._settings = parts.settings
         self._notices = parts.notices
         self._quit = quit_app
@@ -64,6 +65,7 @@ class Requests(QObject):
             "version": __version__,
             "pid": os.getpid(),
             "updates": self._relay.state.describe(),
+            "updatesProblem": self._tray.updates_problem,
         }
 
     def _quit_request(self, _request: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from g2a_tray.app.parts import Parts
 from g2a_tray.app.reconfigure import Reconfigure
 from g2a_tray.app.requests import Requests
 from g2a_tray.app.sessions import Sessions
+from g2a_tray.app.updates_watch import UpdatesWatch
 from g2a_tray.app.windows import Windows
 from g2a_tray.core.markers import GREETED, Markers
 from g2a_tray.core.paths import AppPaths
@@ -95,6 +96,7 @@ class TrayApp(QObject):
         self.sessions = Sessions(parts, opener or SystemBrowser(self), self)
         self.windows = Windows(paths, parts, self.sessions, self.reconfigure, self)
         self.requests = Requests(parts, self.sessions, self.windows, self.quit, self)
+        self.updates_watch = UpdatesWatch(parts, self)
         self._wire()
 
     def _wire(self) -> None:
@@ -112,6 +114,14 @@ class TrayApp(QObject):
         self.relay.event_recorded.connect(sessions.on_event_recorded)
         self.notifications.open_ticket.connect(sessions.open_ticket)
         self.shortcut.activated.connect(windows.show_form)
+        watch = self.updates_watch
+        tray.updates_problem_requested.connect(windows.show_updates_settings)
+        sessions.started.connect(watch.session_started)
+        sessions.changed.connect(watch.sessions_changed)
+        self.reconfigure.listener_started.connect(watch.listener_started)
+        self.reconfigure.saved.connect(watch.settings_applied)
+        self.listener.event_recorded.connect(lambda _event: watch.update_arrived())
+        self.relay.event_recorded.connect(lambda _event: watch.update_arrived())
         self.store_problem.connect(
             lambda message: self.notices.tell("g2a-tray session history", message)
         )
@@ -155,4 +165,5 @@ class TrayApp(QObject):
         self.relay.stop()
         self.listener.stop()
         self.notifications.close()
+        self.reconfigure.close()
         self.store.close()

@@ -35,6 +35,7 @@ class Sessions(QObject):
     """Starting sessions and keeping every view of them current."""
 
     changed = Signal()  # the stored sessions changed; the tray is already refreshed
+    started = Signal()  # a session was started (its page handed to the browser)
 
     def __init__(self, parts: Parts, opener: Opener, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +77,7 @@ class Sessions(QObject):
             self._notices.tell("Session not recorded", started.problem)
         self._relay.resubscribe()  # watch the new launch's topic
         self.refresh()
+        self.started.emit()
         launch = started.launch
         self._hand_off(
             launch.url,

@@ -198,7 +198,6 @@ class Windows(QObject):
             test_callback=self._listener.test_url,
             test_relay=self._relay.test,
             save_relay_token=self._reconfigure.save_relay_token,
-            relay_token_stored=self._reconfigure.relay_token_stored(),
             autostart_enabled=autostart.is_enabled(),
             set_autostart=autostart.set_enabled,
             show_welcome=lambda: QTimer.singleShot(0, self.show_welcome),
@@ -219,6 +218,19 @@ class Windows(QObject):
         place_on_pointer_screen(dialog)
         self.settings_dialog = dialog
         dialog.show()
+
+        # The keyring answers later (it may be locked): the token field follows it.
+        def told(stored: bool) -> None:
+            if self.settings_dialog is dialog:  # still open (a closed one is deleted)
+                dialog.show_token_stored(stored)
+
+        self._reconfigure.relay_token_stored(told)
+
+    def show_updates_settings(self) -> None:
+        """From "Session updates are not arriving — why…": Settings, at that section."""
+        self.show_settings()
+        if self.settings_dialog is not None:
+            self.settings_dialog.focus_updates()
 
     def open_log_folder(self) -> None:
         log_dir = self._paths.log_dir

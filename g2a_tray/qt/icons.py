@@ -25,7 +25,8 @@ def resource_path(name: str) -> str:
 
 
 def app_icon(state: str = "") -> QIcon:
-    """The icon, or with a badge for a session that is ``waiting`` or ``active``."""
+    """The icon, or with a badge: a session ``waiting`` or ``active``, or ``warning``
+    (session updates are not arriving)."""
     return QIcon(resource_path(f"g2a-tray-{state}.svg" if state else "g2a-tray.svg"))
 
 
@@ -43,5 +44,17 @@ def tray_icon(state: str = "") -> QIcon:
     return pixmaps
 
 
+class TrayIcons(dict[str, QIcon]):
+    """The tray's icons by state; one not drawn yet is drawn when first asked for (the
+    warning badge, rare, stays out of the start-up's work)."""
+
+    def __missing__(self, state: str) -> QIcon:
+        icon = self[state] = tray_icon("" if state == "idle" else state)
+        return icon
+
+
 def tray_icons() -> dict[str, QIcon]:
-    return {"idle": tray_icon(), "waiting": tray_icon("waiting"), "active": tray_icon("active")}
+    icons = TrayIcons()
+    for state in ("idle", "waiting", "active"):  # before the icon: what start-up shows
+        icons[state] = tray_icon("" if state == "idle" else state)
+    return icons

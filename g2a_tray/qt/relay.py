@@ -13,7 +13,14 @@ from PySide6.QtCore import QObject, Signal
 
 from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.schema import RelaySettings
-from g2a_tray.core.updates.relay import OFF, RelayState, RelaySubscriber, relay_callback_url
+from g2a_tray.core.updates.relay import (
+    CONNECTING,
+    OFF,
+    RelayState,
+    RelaySubscriber,
+    relay_callback_url,
+    server_name,
+)
 
 
 class RelayConnection(QObject):
@@ -30,15 +37,32 @@ class RelayConnection(QObject):
 
     @property
     def active(self) -> bool:
-        return self._subscriber is not None
+        """A relay is set: sessions get its callback URLs (also while it connects)."""
+        return bool(self._settings.url)
 
     def start(self, settings: RelaySettings, token: str, keepalive_s: float | None = None) -> None:
         """(Re)subscribe with ``settings``; an empty URL means no relay."""
+        self.configure(settings)
+        if settings.url:
+            self.subscribe(token, keepalive_s)
+
+    def configure(self, settings: RelaySettings) -> None:
+        """Use ``settings`` from now on: the old subscription is told to stop and new
+        sessions get the new relay's callback URLs; :meth:`subscribe` follows once the
+        token is read from the keyring (off the GUI thread)."""
         self.stop()
         self._settings = settings
         if not settings.url:
             self._on_state(RelayState(OFF))
+        else:
+            self.state = RelayState(CONNECTING, server_name(settings.url))
+
+    def subscribe(self, token: str, keepalive_s: float | None = None) -> None:
+        settings = self._settings
+        if not settings.url:
             return
+        self.stop()
+        self.state = RelayState(CONNECTING, server_name(settings.url))
         extra = {} if keepalive_s is None else {"keepalive_s": keepalive_s}
         self._subscriber = RelaySubscriber(
             self._store,

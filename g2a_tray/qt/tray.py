@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 TRAY_POLL_MS = 2000
 IDLE = "idle"
+WARNING = "warning"
 IDLE_TOOLTIP = "g2a-tray: start a GoToAssist session"
 Row = tuple["SessionSummary", SessionState]
 
@@ -41,6 +42,7 @@ class TrayController(QObject):
     history_requested = Signal()
     ticket_requested = Signal(str)  # a ticket URL from "Recent sessions"
     mark_ended_requested = Signal(int)  # a launch id from "Recent sessions"
+    updates_problem_requested = Signal()  # "Session updates are not arriving — why…"
     availability_changed = Signal(bool)
     icon_replaced = Signal(QSystemTrayIcon)
 
@@ -50,8 +52,13 @@ class TrayController(QObject):
         self._badge = IDLE
         self._session_lines: list[str] = []
         self._updates = ""
+        self._problem = ""  # why session updates cannot arrive, or ""
         # The menu must outlive every icon: some tray hosts keep only a pointer to it.
         self._menu = QMenu()
+        self._problem_action = QAction("Session updates are not arriving — why…", self._menu)
+        self._problem_action.triggered.connect(self.updates_problem_requested)
+        self._problem_action.setVisible(False)
+        self._menu.addAction(self._problem_action)
         self._start_action = QAction("Start session…", self._menu)
         self._start_action.triggered.connect(self.start_requested)
         self._menu.addAction(self._start_action)
@@ -79,7 +86,7 @@ class TrayController(QObject):
         self._started = False
 
     def _new_icon(self) -> QSystemTrayIcon:
-        icon = QSystemTrayIcon(self._icons[self._badge], self)
+        icon = QSystemTrayIcon(self._icons[WARNING if self._problem else self._badge], self)
         icon.setToolTip(self._tooltip())
         icon.setContextMenu(self._menu)
         icon.activated.connect(self._on_activated)
@@ -98,10 +105,24 @@ class TrayController(QObject):
         self._updates = text
         self._icon.setToolTip(self._tooltip())
 
+    @property
+    def updates_problem(self) -> str:
+        return self._problem
+
+    def set_updates_problem(self, text: str) -> None:
+        """Why session updates cannot arrive ("" once they can): a warning badge over any
+        other, the menu's first line, and the tooltip's last."""
+        self._problem = text
+        self._problem_action.setVisible(bool(text))
+        self._icon.setIcon(self._icons[WARNING if text else self._badge])
+        self._icon.setToolTip(self._tooltip())
+
     def _tooltip(self) -> str:
         lines = self._session_lines or [IDLE_TOOLTIP]
         if self._updates:
             lines = [*lines, self._updates[:1].upper() + self._updates[1:]]
+        if self._problem:
+            lines = [*lines, "Session updates are not arriving: see the menu"]
         return "\n".join(lines)
 
     def show_sessions(self, recent: list[Row], open_sessions: list[Row]) -> None:
@@ -115,7 +136,7 @@ class TrayController(QObject):
             if Phase.WAITING in phases
             else IDLE
         )
-        self._icon.setIcon(self._icons[self._badge])
+        self._icon.setIcon(self._icons[WARNING if self._problem else self._badge])
         lines = [
             f"{state.words[:1].upper()}{state.words[1:]}: {ticket_label(s)}"
             for s, state in sorted(open_sessions, key=lambda row: _TOOLTIP_ORDER[row[1].phase])

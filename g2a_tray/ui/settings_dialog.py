@@ -59,8 +59,10 @@ class SettingsActions:
     save: Callable[[Settings], None]  # raises OSError when the file cannot be written
     test_callback: Callable[[str], None] | None = None  # answer: show_test_result
     test_relay: Callable[[], None] | None = None  # answer: show_relay_test_result
-    save_relay_token: Callable[[str, str], None] | None = None  # (relay URL, token or "")
-    relay_token_stored: bool = False
+    # (relay URL, token or "" to forget it, then(problem)): the keyring answers later;
+    # "" means stored.
+    save_relay_token: Callable[[str, str, Callable[[str], None]], None] | None = None
+    relay_token_stored: bool = False  # as far as known when the dialog opens
     autostart_enabled: bool | None = None  # None: this platform has no login entry
     set_autostart: Callable[[bool], None] | None = None
     show_welcome: Callable[[], None] | None = None
@@ -316,6 +318,7 @@ class SettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
             lambda: self._fill(Settings())
         )
+        self._buttons_box = buttons
         return buttons
 
     # -- values in and out
@@ -377,6 +380,14 @@ class SettingsDialog(QDialog):
                 widget.setSizePolicy(QSizePolicy.Policy.Preferred, vertical)
         self.updates_pages.setCurrentIndex(index)
         self._fit_height()
+
+    def focus_updates(self) -> None:
+        """Where "Session updates are not arriving — why…" leads: the updates section,
+        its state line in view, the access token ready when a relay is in use."""
+        if self.relay_mode:
+            self.relay_token.setFocus()
+        else:
+            self.updates_mode.setFocus()
 
     def show_relay_state_of(self, state: RelayState) -> None:
         """The running relay's state changed (``RelayConnection.state_changed``)."""
@@ -476,7 +487,7 @@ class SettingsDialog(QDialog):
             if box.clickedButton() is keep or box.clickedButton() is None:
                 BINDINGS["shortcut"].put(self._shortcut, self._base.shortcut)
             else:
-                self._commit(settings)
+                self._save_token_then_commit(settings)
 
         box.finished.connect(answered)
         box.open()
@@ -505,23 +516,48 @@ class SettingsDialog(QDialog):
         if not settings.shortcut and self._base.shortcut:
             self._ask_no_shortcut(settings)
             return
-        self._commit(settings)
+        self._save_token_then_commit(settings)
 
     def _commit(self, settings: Settings) -> None:
-        if self._save_token(settings) and self._save(settings) and self._save_autostart():
+        if self._save(settings) and self._save_autostart():
             super().accept()
 
-    def _save_token(self, settings: Settings) -> bool:
+    def _save_token_then_commit(self, settings: Settings) -> None:
+        """The token goes to the keyring first (it may ask for a password to unlock it,
+        and answers later); the settings are saved once it is stored."""
         token = self.relay_token.text().strip()
         save_token = self._actions.save_relay_token
         if save_token is None or not (token or self._forget_requested):
-            return True
-        try:
-            save_token(settings.relay.url or self._base.relay.url, token)
-        except Exception as exc:  # TokenStoreError: no keyring; the message says why
-            warn(self, "Access token not saved", str(exc))
-            return False
-        return True
+            self._commit(settings)
+            return
+        self._set_busy(True)
+
+        def stored(problem: str) -> None:
+            self._set_busy(False)
+            if problem:
+                warn(self, "Access token not saved", problem)
+                return
+            self.relay_token.clear()
+            self._forget_requested = False
+            self._commit(settings)
+
+        save_token(settings.relay.url or self._base.relay.url, token, stored)
+
+    def _set_busy(self, busy: bool) -> None:
+        """While the keyring works: Save waits, and says what it waits for."""
+        self._buttons_box.setEnabled(not busy)
+        self.errors.setStyleSheet("" if busy else ERROR_STYLE)
+        self.errors.setText("Saving the access token in your keyring…" if busy else "")
+        self.errors.setVisible(busy)
+
+    def show_token_stored(self, stored: bool) -> None:
+        """What the keyring said (asked when the dialog opened)."""
+        if self._forget_requested:
+            return
+        self.relay_token.setPlaceholderText(
+            "a token is stored: type to replace it" if stored else "optional"
+        )
+        self.forget_token.setEnabled(stored)
 
     def _save(self, settings: Settings) -> bool:
         try:

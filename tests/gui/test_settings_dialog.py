@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from g2a_tray.core.desktop_integration import Autostart
@@ -226,10 +226,15 @@ def test_relay_mode_saves_its_url_and_prefix_and_the_token_apart(
     qtbot: QtBot, store: SettingsStore
 ) -> None:
     tokens: list[tuple[str, str]] = []
+    answers: list[Callable[[str], None]] = []
+
+    def keyring(url: str, token: str, then: Callable[[str], None]) -> None:
+        tokens.append((url, token))
+        answers.append(then)  # a keyring answers later (it may ask to be unlocked)
+
+    before = store.path.read_text()
     dialog = SettingsDialog(
-        Settings(),
-        SettingsActions(save=store.save, save_relay_token=lambda u, t: tokens.append((u, t))),
-        str(store.path),
+        Settings(), SettingsActions(save=store.save, save_relay_token=keyring), str(store.path)
     )
     qtbot.addWidget(dialog)
     assert not dialog.relay_mode  # no relay URL yet: the listener is what runs
@@ -238,8 +243,14 @@ def test_relay_mode_saves_its_url_and_prefix_and_the_token_apart(
     dialog.fields["relay.url"].setText("https://ntfy.example.com/")
     dialog.fields["relay.topic_prefix"].setText("team-a-")
     dialog.relay_token.setText("tk_secret")
+    dialog.accept()
+    # Waiting for the keyring: nothing saved yet, Save cannot be pressed twice, and the
+    # dialog says what it waits for.
+    assert store.path.read_text() == before
+    assert "keyring" in dialog.errors.text()
+    assert not dialog.findChild(QDialogButtonBox).isEnabled()
     with qtbot.waitSignal(dialog.accepted):
-        dialog.accept()
+        answers.pop()("")
     saved = SettingsStore(store.path).load().settings
     assert (saved.relay.url, saved.relay.topic_prefix) == ("https://ntfy.example.com", "team-a-")
     assert tokens == [("https://ntfy.example.com", "tk_secret")]
@@ -264,10 +275,8 @@ def test_relay_mode_needs_an_url_and_a_good_prefix(qtbot: QtBot, store: Settings
 def test_a_keyring_that_cannot_store_the_token_keeps_the_dialog_open(
     qtbot: QtBot, store: SettingsStore
 ) -> None:
-    from g2a_tray.core.updates.token_store import TokenStoreError
-
-    def no_keyring(_url: str, _token: str) -> None:
-        raise TokenStoreError("No system keyring is available (none), so …")
+    def no_keyring(_url: str, _token: str, then: Callable[[str], None]) -> None:
+        then("No system keyring is available (none), so …")
 
     before = store.path.read_text()
     dialog = SettingsDialog(
@@ -282,6 +291,7 @@ def test_a_keyring_that_cannot_store_the_token_keeps_the_dialog_open(
     [shown] = boxes_over(dialog)
     assert dialog.isVisible() and "No system keyring" in shown
     assert store.path.read_text() == before
+    assert dialog.findChild(QDialogButtonBox).isEnabled()  # Save can be tried again
 
 
 def test_test_relay_shows_what_came_back(qtbot: QtBot, store: SettingsStore) -> None:

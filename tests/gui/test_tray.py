@@ -137,3 +137,29 @@ def test_refreshing_the_recent_menu_reuses_its_submenus(tmp_path: Path) -> None:
         assert tray._recent.actions()[0].text() == f"Ticket {5000 + i} — waiting for the customer"
     assert len(tray._recent.findChildren(QMenu)) == 10  # one per open session shown, reused
     assert set(first) <= set(tray._recent.findChildren(QMenu))
+
+
+def test_updates_that_cannot_arrive_badge_the_icon_top_the_menu_and_clear(
+    qapp: QApplication, profile: Profile
+) -> None:
+    from g2a_tray.core.updates.relay import CONNECTED, REFUSED, RelayState
+
+    profile.write_settings('[callback]\nlisten_port = 0\n[relay]\nurl = "https://r.example"\n')
+    app = TrayApp(qapp, AppPaths.default())
+    shown: list[str] = []
+    app.notifications.notify = lambda note: shown.append(note.title)  # type: ignore[method-assign]
+    tray = app.tray
+    first = tray._menu.actions()[0]
+    try:
+        assert not first.isVisible()
+        app.relay.state_changed.emit(RelayState(REFUSED, "r.example", reason="(401)"))
+        assert "refused" in tray.updates_problem
+        assert first.isVisible() and first.text().startswith("Session updates are not arriving")
+        assert tray.icon.icon().cacheKey() == tray._icons["warning"].cacheKey()
+        app.relay.state_changed.emit(RelayState(REFUSED, "r.example", reason="(401)"))
+        assert shown == ["Session updates are not arriving"]  # once, not at every retry
+        app.relay.state_changed.emit(RelayState(CONNECTED, "r.example"))
+        assert tray.updates_problem == "" and not first.isVisible()
+        assert tray.icon.icon().cacheKey() == tray._icons["idle"].cacheKey()
+    finally:
+        app.shutdown()

@@ -209,7 +209,7 @@ def test_a_wrong_token_is_reported_to_the_user(
         app.start()
         start_session(app, "4711")  # something to watch
         wait_for(lambda: "(401)" in updates_line(app), 15, "the refusal")
-        assert "not reachable" in updates_line(app)
+        assert "NOT ARRIVING" in updates_line(app)
         assert "does not accept the access token" in updates_line(app)
     finally:
         app.stop()
