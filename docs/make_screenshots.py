@@ -145,7 +145,7 @@ def warn_in_the_tray(desk: Desktop, root: Path, bus_address: str) -> None:
         shoot(desk, "notification-updates.png", (1280 - 340, 30, 340, 150))
         desk.x("xdotool", "mousemove", str(ix + iw // 2), str(iy + ih // 2), "click", "3")
         settle()
-        shoot(desk, "tray-menu-warning.png", (1280 - 330, 0, 330, 160))
+        shoot(desk, "tray-menu-warning.png", (1280 - 420, 0, 420, 175))
         desk.x("xdotool", "key", "Escape")
     finally:
         app.stop()

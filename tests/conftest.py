@@ -90,3 +90,21 @@ def simulator() -> Iterator[str]:
     yield match.group(1)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(10) == 0
+
+
+@pytest.fixture
+def joins_on_the_gui_thread(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the threads the GUI thread waits for (it must wait for none): a
+    tripwire on ``Thread.join`` called from the main thread."""
+    import threading
+
+    joined: list[str] = []
+    real = threading.Thread.join
+
+    def join(self: threading.Thread, timeout: float | None = None) -> None:
+        if threading.current_thread() is threading.main_thread():
+            joined.append(self.name)
+        real(self, timeout)
+
+    monkeypatch.setattr(threading.Thread, "join", join)
+    return joined

@@ -52,6 +52,7 @@ class Reconfigure(QObject):
         self._keeper = TokenKeeper(self)
         self._notifications.enabled = settings.notifications.enabled
         self._shortcut.problem.connect(self._on_shortcut_problem)
+        self._shortcut.bound.connect(self._tray.set_shortcut_hint)
         self._relay.state_changed.connect(self._on_relay_state)
 
     def start_listener(self) -> str | None:
@@ -114,8 +115,8 @@ class Reconfigure(QObject):
         self._keeper.close()
 
     def apply_shortcut(self) -> None:
+        """Ask for the shortcut; the desktop's answer comes as ``bound`` or ``problem``."""
         problem = self._shortcut.apply(self.settings.shortcut)
-        self._tray.set_shortcut_hint(self._shortcut.active)
         if problem is not None:
             self._notices.tell(SHORTCUT_TITLE, problem)
 

@@ -42,6 +42,7 @@ class Requests(QObject):
         self._sessions = sessions
         self._relay = parts.relay
         self._tray = parts.tray
+        self._shortcut = parts.shortcut
         self._settings = parts.settings
         self._notices = parts.notices
         self._quit = quit_app
@@ -66,6 +67,7 @@ class Requests(QObject):
             "pid": os.getpid(),
             "updates": self._relay.state.describe(),
             "updatesProblem": self._tray.updates_problem,
+            "shortcut": self._shortcut.active,  # "" until the desktop let the app have it
         }
 
     def _quit_request(self, _request: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import select
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
@@ -33,76 +34,82 @@ log = logging.getLogger(__name__)
 REPEAT_GUARD_S = 0.3  # a held key repeats; one press opens the form once
 
 
+Result = Callable[[str | None], None]  # a problem in plain words, or None: it is set
+
+
 class Backend(Protocol):
-    def register(self, chord: Chord, on_activated: Any) -> None: ...
-    def unregister(self) -> None: ...
+    def register(self, chord: Chord, on_activated: Any, on_result: Result) -> None:
+        """Set ``chord``; ``on_result`` is called once, from any thread."""
+
+    def unregister(self) -> None:
+        """Let the chord go, without waiting."""
 
 
 class X11Backend:
-    """XGrabKey on the root window, served by a thread with its own X connection."""
+    """XGrabKey on the root window, served by a thread with its own X connection.
+
+    Nothing here waits on the GUI thread: the grab's result comes through ``on_result``,
+    and a new grab's thread first waits (on itself) for the old one's connection to be
+    closed, since X lets go of a grabbed key only then.
+    """
 
     def __init__(self, display_name: str | None = None) -> None:
         self._display_name = display_name or os.environ.get("DISPLAY", "")
         self._thread: threading.Thread | None = None
         self._wake_w: int | None = None
 
-    def register(self, chord: Chord, on_activated: Any) -> None:
-        self.unregister()
-        ready = threading.Event()
-        outcome: dict[str, Exception | None] = {"error": None}
+    def register(self, chord: Chord, on_activated: Any, on_result: Result) -> None:
+        previous = self._let_go()
         wake_r, wake_w = os.pipe()
         self._wake_w = wake_w
         self._thread = threading.Thread(
             target=self._serve,
-            args=(chord, on_activated, ready, outcome, wake_r),
+            args=(chord, on_activated, on_result, wake_r, previous),
             name="global-shortcut",
             daemon=True,
         )
         self._thread.start()
-        if not ready.wait(5):
-            self.unregister()
-            raise ShortcutError("the X server did not answer")
-        if outcome["error"] is not None:
-            self.unregister()
-            raise ShortcutError(str(outcome["error"]))
 
     def unregister(self) -> None:
+        self._let_go()
+
+    def _let_go(self) -> threading.Thread | None:
+        """Tell the serving thread to release its grab; returns it (not waited for)."""
+        thread, self._thread = self._thread, None
         if self._wake_w is not None:
             with contextlib.suppress(OSError):  # the thread may have ended already
                 os.write(self._wake_w, b"x")
-            if self._thread is not None:
-                self._thread.join(5)
-            os.close(self._wake_w)
+                os.close(self._wake_w)  # the byte stays readable for the thread
             self._wake_w = None
-            self._thread = None
+        return thread
 
     def _serve(
         self,
         chord: Chord,
         on_activated: Any,
-        ready: threading.Event,
-        outcome: dict[str, Exception | None],
+        on_result: Result,
         wake_r: int,
+        previous: threading.Thread | None,
     ) -> None:
         from Xlib import error
         from Xlib.display import Display
 
+        if previous is not None:
+            previous.join(5)  # its connection's grab must be gone before this one's
         try:
             display = Display(self._display_name)
         except (error.DisplayError, OSError) as exc:
-            outcome["error"] = ShortcutError(f"cannot reach the X server: {exc}")
-            ready.set()
             os.close(wake_r)
+            on_result(f"cannot reach the X server: {exc}")
             return
         try:
             keycode = _grab(display, chord)
         except ShortcutError as exc:
-            outcome["error"] = exc
             display.close()
             os.close(wake_r)
-            ready.set()
+            on_result(str(exc))
             return
-        ready.set()
+        on_result(None)
         log.info("global shortcut %s grabbed", chord.text)
         try:
             _dispatch(display, keycode, on_activated, wake_r)
@@ -157,17 +164,20 @@ class PynputBackend:
     def __init__(self) -> None:
         self._listener: Any = None
 
-    def register(self, chord: Chord, on_activated: Any) -> None:
+    def register(self, chord: Chord, on_activated: Any, on_result: Result) -> None:
         self.unregister()
         try:
             from pynput import keyboard
         except ImportError as exc:
-            raise ShortcutError(f"global shortcuts need pynput ({exc})") from exc
+            on_result(f"global shortcuts need pynput ({exc})")
+            return
         try:
             self._listener = keyboard.GlobalHotKeys({chord.pynput_text(): on_activated})
             self._listener.start()
         except Exception as exc:
-            raise ShortcutError(f"“{chord.text}” could not be set: {exc}") from exc
+            on_result(f"“{chord.text}” could not be set: {exc}")
+            return
+        on_result(None)
 
     def unregister(self) -> None:
         if self._listener is not None:
@@ -184,12 +194,19 @@ WAYLAND_HELP = (
 
 
 class GlobalShortcut(QObject):
-    """The shortcut as the app sees it; ``activated`` arrives queued in the GUI thread."""
+    """The shortcut as the app sees it; ``activated`` arrives queued in the GUI thread.
+
+    :meth:`apply` answers at once: a combination it cannot parse is refused there, and
+    whether the desktop let the app have it comes later, as ``bound`` (the shortcut in
+    effect) or ``problem``.
+    """
 
     activated = Signal()
-    # A problem found later (the portal answers asynchronously): plain words, or MANUAL
-    # when the desktop offers no way at all and the user should bind the command.
+    # A problem found later (the grab was refused, the portal answered): plain words, or
+    # MANUAL when the desktop offers no way at all and the user should bind the command.
     problem = Signal(str)
+    bound = Signal(str)  # the shortcut in effect now, as portable text ("" for none)
+    _result = Signal(int, object)  # (apply number, problem or None), from any thread
 
     def __init__(
         self, backend: Backend | None = None, parent: QObject | None = None, *, auto: bool = True
@@ -199,27 +216,47 @@ class GlobalShortcut(QObject):
             backend if backend is not None or not auto else _pick_backend(self.problem.emit)
         )
         self.active = ""  # the shortcut in effect, as portable text
+        self._applies = 0
+        self._wanted = ""
+        self._result.connect(self._on_result)
 
     def apply(self, text: str) -> str | None:
-        """Use ``text`` from now on ("" = none); returns a problem in plain words, or None."""
+        """Use ``text`` from now on ("" = none). Returns at once: a problem with the text
+        itself in plain words, or None (the desktop's answer follows as ``bound`` or
+        ``problem``)."""
         if self._backend is not None:
             self._backend.unregister()
         self.active = ""
+        self._applies += 1
         if not text.strip():
+            self.bound.emit("")
             return None
         try:
             chord = Chord.parse(text)
         except ShortcutError as exc:
+            self.bound.emit("")
             return f"The shortcut could not be set: {exc}."
         if self._backend is None:
             return None  # no display to grab keys on (offscreen)
-        try:
-            self._backend.register(chord, self.activated.emit)
-        except ShortcutError as exc:
-            log.warning("global shortcut %s: %s", chord.text, exc)
-            return f"The shortcut could not be set: {exc}. Choose another one in Settings."
-        self.active = chord.text
+        number, self._wanted = self._applies, chord.text
+        self._backend.register(
+            chord, self.activated.emit, lambda problem: self._result.emit(number, problem)
+        )
         return None
+
+    def _on_result(self, number: int, problem: str | None) -> None:
+        if number != self._applies:
+            return  # a later apply replaced this one
+        if problem is not None:
+            log.warning("global shortcut %s: %s", self._wanted, problem)
+            self.active = ""
+            self.bound.emit("")
+            self.problem.emit(
+                f"The shortcut could not be set: {problem}. Choose another one in Settings."
+            )
+            return
+        self.active = self._wanted
+        self.bound.emit(self.active)
 
     def close(self) -> None:
         if self._backend is not None:

@@ -47,8 +47,16 @@ class PortalBackend:
         self._router: Any = None
         self._signals: queue.Queue[Any] = queue.Queue()
 
-    def register(self, chord: Chord, on_activated: Callable[[], None]) -> None:
+    def register(
+        self,
+        chord: Chord,
+        on_activated: Callable[[], None],
+        on_result: Callable[[str | None], None],
+    ) -> None:
+        """Ask the portal on a worker thread. Taken as set at once: what the desktop then
+        says against it comes through ``on_problem`` (the user may take minutes)."""
         self.unregister()
+        on_result(None)
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run,
@@ -64,9 +72,7 @@ class PortalBackend:
         if self._router is not None:
             self._router.close()  # ends the wait for signals in the worker
             self._router = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+        self._thread = None  # ends by itself once its connection is closed: not waited for
 
     def _run(self, chord: Chord, on_activated: Callable[[], None], stop: threading.Event) -> None:
         try:

@@ -43,21 +43,6 @@ def app(qapp: QApplication, profile: Profile, hole: BlackHole) -> Iterator[TrayA
     tray_app.shutdown()
 
 
-@pytest.fixture
-def joins_on_the_gui_thread(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the threads the GUI thread waits for (it must wait for none)."""
-    joined: list[str] = []
-    real = threading.Thread.join
-
-    def join(self: threading.Thread, timeout: float | None = None) -> None:
-        if threading.current_thread() is threading.main_thread():
-            joined.append(self.name)
-        real(self, timeout)
-
-    monkeypatch.setattr(threading.Thread, "join", join)
-    return joined
-
-
 def subscribe_into_the_hole(app: TrayApp, hole: BlackHole, qtbot: QtBot) -> None:
     app.sessions.start_session(LaunchRequest("4711"))  # a topic to watch: it connects
     qtbot.waitUntil(hole.accepted.is_set, timeout=10000)  # once the keyring has answered

@@ -24,6 +24,13 @@ def shortcut(desktop: Desktop) -> Iterator[GlobalShortcut]:
     s.close()
 
 
+def apply(qtbot: QtBot, shortcut: GlobalShortcut, text: str) -> str:
+    """``apply`` answers at once; the X server's answer comes as ``bound``."""
+    with qtbot.waitSignal(shortcut.bound, timeout=5000) as bound:
+        assert shortcut.apply(text) is None
+    return str(bound.args[0])
+
+
 def grab_elsewhere(desktop: Desktop, chord: str) -> object:
     """Another program holding ``chord`` (a second X connection with the grab)."""
     from Xlib.display import Display
@@ -38,7 +45,7 @@ def grab_elsewhere(desktop: Desktop, chord: str) -> object:
 def test_pressing_the_shortcut_fires_once(
     shortcut: GlobalShortcut, desktop: Desktop, qtbot: QtBot
 ) -> None:
-    assert shortcut.apply("Ctrl+Alt+K") is None
+    assert apply(qtbot, shortcut, "Ctrl+Alt+K") == "Ctrl+Alt+K"
     assert shortcut.active == "Ctrl+Alt+K"
     with qtbot.waitSignal(shortcut.activated, timeout=5000):
         desktop.x("xdotool", "key", "ctrl+alt+k")
@@ -49,7 +56,7 @@ def test_pressing_the_shortcut_fires_once(
 def test_caps_lock_does_not_break_it(
     shortcut: GlobalShortcut, desktop: Desktop, qtbot: QtBot
 ) -> None:
-    assert shortcut.apply("Ctrl+Alt+K") is None
+    assert apply(qtbot, shortcut, "Ctrl+Alt+K") == "Ctrl+Alt+K"
     desktop.x("xdotool", "key", "Caps_Lock")
     try:
         with qtbot.waitSignal(shortcut.activated, timeout=5000):
@@ -58,11 +65,14 @@ def test_caps_lock_does_not_break_it(
         desktop.x("xdotool", "key", "Caps_Lock")
 
 
-def test_a_taken_shortcut_is_reported(shortcut: GlobalShortcut, desktop: Desktop) -> None:
+def test_a_taken_shortcut_is_reported(
+    shortcut: GlobalShortcut, desktop: Desktop, qtbot: QtBot
+) -> None:
     other = grab_elsewhere(desktop, "Ctrl+Alt+T")
     try:
-        problem = shortcut.apply("Ctrl+Alt+T")
-        assert problem == (
+        with qtbot.waitSignal(shortcut.problem, timeout=5000) as told:
+            assert shortcut.apply("Ctrl+Alt+T") is None  # the X server answers later
+        assert told.args[0] == (
             "The shortcut could not be set: “Ctrl+Alt+T” is already taken by another program. "
             "Choose another one in Settings."
         )
@@ -74,14 +84,14 @@ def test_a_taken_shortcut_is_reported(shortcut: GlobalShortcut, desktop: Desktop
 def test_changing_the_shortcut_releases_the_old_one(
     shortcut: GlobalShortcut, desktop: Desktop, qtbot: QtBot
 ) -> None:
-    assert shortcut.apply("Ctrl+Alt+K") is None
-    assert shortcut.apply("Ctrl+Alt+L") is None
+    assert apply(qtbot, shortcut, "Ctrl+Alt+K") == "Ctrl+Alt+K"
+    assert apply(qtbot, shortcut, "Ctrl+Alt+L") == "Ctrl+Alt+L"  # the new grab waited for K
     other = grab_elsewhere(desktop, "Ctrl+Alt+K")  # free again: another program may take it
     other.close()  # type: ignore[attr-defined]
     with qtbot.waitSignal(shortcut.activated, timeout=5000):
         desktop.x("xdotool", "key", "ctrl+alt+l")
-    assert shortcut.apply("") is None and shortcut.active == ""
-    grab_elsewhere(desktop, "Ctrl+Alt+L").close()  # type: ignore[attr-defined]
+    assert apply(qtbot, shortcut, "") == "" and shortcut.active == ""
+    qtbot.waitUntil(lambda: _free(desktop, "Ctrl+Alt+L"))  # released by its own thread
 
 
 @pytest.mark.parametrize(
@@ -99,8 +109,18 @@ def test_invalid_shortcuts_are_explained(text: str, words: str) -> None:
         Chord.parse(text)
 
 
+def _free(desktop: Desktop, chord: str) -> bool:
+    from g2a_tray.qt.chord import ShortcutError as Taken
+
+    try:
+        grab_elsewhere(desktop, chord).close()  # type: ignore[attr-defined]
+    except Taken:
+        return False
+    return True
+
+
 def test_saving_the_same_shortcut_again_retries_a_grab_that_failed(
-    qapp: QApplication, profile: Profile, desktop: Desktop
+    qapp: QApplication, profile: Profile, desktop: Desktop, qtbot: QtBot
 ) -> None:
     app = TrayApp(
         qapp, AppPaths.default(), shortcut=GlobalShortcut(backend=X11Backend(desktop.display))
@@ -108,15 +128,28 @@ def test_saving_the_same_shortcut_again_retries_a_grab_that_failed(
     wanted = dataclasses.replace(app.reconfigure.settings, shortcut="Ctrl+Alt+T")
     other = grab_elsewhere(desktop, "Ctrl+Alt+T")
     try:
-        app.reconfigure.save(wanted)
+        with qtbot.waitSignal(app.shortcut.problem, timeout=5000):
+            app.reconfigure.save(wanted)
         assert app.shortcut.active == ""  # taken: the user was told
         assert "already taken" in app.notices.open[-1].text()
     finally:
         other.close()  # type: ignore[attr-defined]
     try:
-        app.reconfigure.save(wanted)  # the same again, now that the other program let go
+        with qtbot.waitSignal(app.shortcut.bound, timeout=5000):
+            app.reconfigure.save(wanted)  # the same again, now that the other program let go
         assert app.shortcut.active == "Ctrl+Alt+T"
     finally:
         for box in list(app.notices.open):
             box.close()
         app.shutdown()
+
+
+def test_grabbing_again_waits_for_nothing_on_the_gui_thread(
+    shortcut: GlobalShortcut, qtbot: QtBot, joins_on_the_gui_thread: list[str]
+) -> None:
+    """The old grab's thread must let go of its key before the new grab: that wait is
+    the new grab's thread's, not the GUI thread's (which once waited up to 5 s)."""
+    assert apply(qtbot, shortcut, "Ctrl+Alt+K") == "Ctrl+Alt+K"
+    assert apply(qtbot, shortcut, "Ctrl+Alt+K") == "Ctrl+Alt+K"  # the same key again
+    assert apply(qtbot, shortcut, "") == ""
+    assert joins_on_the_gui_thread == []

@@ -329,12 +329,22 @@ def test_busy_port_falls_back_and_says_so(desktop: Desktop, profile: Profile) ->
         blocker.close()
 
 
+def shortcut_in_effect(profile: Profile) -> str:
+    from g2a_tray.client import send_request
+    from g2a_tray.core.instance.protocol import Command, request, socket_name
+
+    answer = send_request(socket_name(profile.config_dir), request(Command.PING))
+    return str(answer.get("shortcut", ""))
+
+
 def test_the_configured_shortcut_opens_the_form(desktop: Desktop, profile: Profile) -> None:
     profile.write_settings('shortcut = "Ctrl+Alt+Y"\n')
     app = AppProcess(profile, desktop.env(profile))
     try:
         app.start()
         assert visible_windows(desktop, FORM_TITLE) == []
+        # The key is grabbed on a thread of its own, just after start: wait until it is.
+        wait_for(lambda: shortcut_in_effect(profile) == "Ctrl+Alt+Y", 10, "the grab")
         desktop.x("xdotool", "key", "ctrl+alt+y")
         wait_for(lambda: bool(visible_windows(desktop, FORM_TITLE)), 10, "the quick form")
     finally:

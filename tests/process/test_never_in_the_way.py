@@ -16,7 +16,7 @@ from tests.helpers.app_process import AppProcess
 from tests.helpers.desktop import Desktop
 from tests.helpers.procs import wait_for
 from tests.helpers.profile import Profile
-from tests.process.test_app_process import FORM_TITLE, visible_windows
+from tests.process.test_app_process import FORM_TITLE, shortcut_in_effect, visible_windows
 from tests.process.test_e2e import type_into_form
 
 WELCOME = "Welcome to g2a-tray"
@@ -50,6 +50,14 @@ def wait_visible(desktop: Desktop, title: str) -> None:
     wait_for(lambda: bool(visible_windows(desktop, title)), 10, f"the window {title!r}")
 
 
+def press_in(desktop: Desktop, title: str, keys: str) -> None:
+    """Focus the window ``title`` as a person would and press ``keys`` there."""
+    wait_visible(desktop, title)
+    [window] = visible_windows(desktop, title)
+    desktop.x("xdotool", "windowfocus", "--sync", window)
+    desktop.x("xdotool", "key", keys)
+
+
 def test_the_form_takes_keys_whatever_else_is_open(
     first_run: AppProcess, desktop: Desktop, profile: Profile
 ) -> None:
@@ -64,25 +72,17 @@ def test_the_form_takes_keys_whatever_else_is_open(
 
     # The history's CSV export: its file chooser stays open.
     assert app.cli("history").returncode == 0
-    wait_visible(desktop, HISTORY)
-    [history] = visible_windows(desktop, HISTORY)
-    desktop.x("xdotool", "windowfocus", "--sync", history)
-    desktop.x("xdotool", "key", "alt+e")
+    press_in(desktop, HISTORY, "alt+e")  # &Export CSV…
     wait_visible(desktop, CHOOSER)
+    wait_for(lambda: shortcut_in_effect(profile) == "Ctrl+Alt+G", 10, "the grab")
     desktop.x("xdotool", "key", "ctrl+alt+g")  # the global shortcut this time
     start_from_the_form(desktop, profile, "T-9002")
 
     # Settings from the form's own button; a second press raises the same dialog.
-    assert app.cli("new-session").returncode == 0
-    wait_visible(desktop, FORM_TITLE)
-    [form] = visible_windows(desktop, FORM_TITLE)
-    desktop.x("xdotool", "windowfocus", "--sync", form)
-    desktop.x("xdotool", "key", "alt+n")
-    wait_visible(desktop, SETTINGS)
-    assert app.cli("new-session").returncode == 0
-    [form] = visible_windows(desktop, FORM_TITLE)
-    desktop.x("xdotool", "windowfocus", "--sync", form)
-    desktop.x("xdotool", "key", "alt+n")
+    for _ in range(2):
+        assert app.cli("new-session").returncode == 0
+        press_in(desktop, FORM_TITLE, "alt+n")  # Setti&ngs…
+        wait_visible(desktop, SETTINGS)
     assert len(visible_windows(desktop, SETTINGS)) == 1
     assert app.cli("new-session").returncode == 0
     start_from_the_form(desktop, profile, "T-9003")

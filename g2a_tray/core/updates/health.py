@@ -42,11 +42,11 @@ def relay_cause(
     """From the relay's state: refused (a token to fix), or gone for longer than the grace
     while a session waits for its updates. ``failing_since``: when it stopped working."""
     if state.kind == REFUSED:
+        reason = state.reason.strip().rstrip(".")
         return Blocked(
             REFUSED_CAUSE,
-            f"The relay {state.server} refused g2a-tray ({state.reason}). Customers' "
-            "sessions cannot report until the access token is right: Settings → Session "
-            "updates → Access token (your team's ntfy administrator has it).",
+            f"The relay {state.server} refused g2a-tray: {reason}. Sessions cannot report "
+            "until the access token is right: Settings → Session updates → Access token.",
         )
     failing = state.kind not in (OFF, CONNECTED, CONNECTING)
     if not (failing and sessions_open and failing_since is not None):
