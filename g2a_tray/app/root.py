@@ -28,6 +28,7 @@ from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.store import SettingsStore
 from g2a_tray.qt.browser import Opener, SystemBrowser
+from g2a_tray.qt.from_worker import quietly
 from g2a_tray.qt.icons import tray_icons
 from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.qt.notifier import NotificationCenter
@@ -133,7 +134,7 @@ class TrayApp(QObject):
         if message := self.reconfigure.start_listener():
             self._startup_messages.append(("g2a-tray session updates", message))
         self.reconfigure.start_relay()
-        self.store.check_in_background(self.store_problem.emit)
+        self.store.check_in_background(quietly(self.store_problem.emit))
         self.sessions.refresh()
         if not self.tray.start():
             self.windows.show_form()

@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 from g2a_tray.core.redaction import redact
+from g2a_tray.qt.from_worker import quietly
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class SystemBrowser(QObject):
             code: int | None = proc.wait(HANDOFF_WAIT_S)
         except subprocess.TimeoutExpired:
             code = None  # a browser in the foreground: it took the URL
-        self._finished.emit(number, code in (0, None))
+        quietly(self._finished.emit)(number, code in (0, None))
         if code is None:
             log.info("the opener still runs (a browser in the foreground); taken as opened")
             proc.wait()  # reaped whenever the browser closes

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from g2a_tray.qt.dialogs import plain_box
+from g2a_tray.qt.from_worker import quietly
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class CrashReporter:
             return
         log.critical("uncaught exception", exc_info=(kind, exc, tb))
         text = "".join(traceback.format_exception_only(kind, exc)).strip()
-        self._relay.report.emit(text)
+        quietly(self._relay.report.emit)(text)
 
     def _thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_value is not None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from g2a_tray.core.updates.token_store import TokenStoreError, load_token, save_token
+from g2a_tray.qt.from_worker import quietly
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class TokenKeeper(QObject):
             except Exception:  # a broken backend: logged; the caller gets "" / a reason
                 log.exception("keyring call failed")
                 result = ""
-            self._done.emit(number, result)
+            quietly(self._done.emit)(number, result)
 
     def _deliver(self, number: int, result: str) -> None:
         then = self._waiting.pop(number, None)

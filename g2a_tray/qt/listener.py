@@ -19,6 +19,7 @@ from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.schema import CallbackSettings
 from g2a_tray.core.updates.callback_server import CallbackServer, ListenerError
 from g2a_tray.core.urls import reachable_from_internet
+from g2a_tray.qt.from_worker import quietly
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class CallbackListener(QObject):
         """(Re)start on the configured address; never raises."""
         self.stop()
         self._settings = settings
-        server = CallbackServer(self._store, self.event_recorded.emit)
+        server = CallbackServer(self._store, quietly(self.event_recorded.emit))
         try:
             fell_back = server.start(settings.listen_host, settings.listen_port)
         except ListenerError as exc:
@@ -112,6 +113,7 @@ class CallbackListener(QObject):
         thread.start()
 
     def _run_test(self, server: CallbackServer, base: str, probe: str) -> None:
+        done = quietly(self.test_finished.emit)  # from this thread: the app may quit
         import httpx
 
         url = f"{base}/callback/{probe}"
@@ -121,20 +123,20 @@ class CallbackListener(QObject):
                 url, json={"status": "test", "sessionId": "g2a-tray-test"}, timeout=TEST_TIMEOUT_S
             )
         except httpx.HTTPError as exc:
-            self.test_finished.emit(False, f"Could not reach {shown}: {exc}")
+            done(False, f"Could not reach {shown}: {exc}")
             return
         if server.has_arrived(probe) and not reachable_from_internet(base):
             # True here, but not what GoToAssist needs: say so, not "it works".
-            self.test_finished.emit(
+            done(
                 False,
                 f"A test update sent to {shown} arrived, but that address works on this "
                 "computer only: GoToAssist's servers cannot reach it, so updates will not "
                 "arrive. Set a public URL forwarded to the listener, or use a relay.",
             )
         elif server.has_arrived(probe):
-            self.test_finished.emit(True, f"It works: a test update sent to {shown} arrived.")
+            done(True, f"It works: a test update sent to {shown} arrived.")
         else:
-            self.test_finished.emit(
+            done(
                 False,
                 f"{shown} answered {response.status_code}, but the test update did not arrive "
                 "here. Check that it forwards to this computer's listen address and port.",

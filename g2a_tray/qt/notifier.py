@@ -29,6 +29,7 @@ from g2a_tray import APP_ID
 from g2a_tray.core.paths import resource_file
 from g2a_tray.core.sessions.notifications import Note
 from g2a_tray.core.text import markup_escape
+from g2a_tray.qt.from_worker import quietly
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +120,10 @@ class FreedesktopNotifier(QObject):
 
     def _send_loop(self) -> None:
         self.available = self._connect()
-        self.ready.emit(self.available)
+        quietly(self.ready.emit)(self.available)
         while (note := self._outbox.get()) is not None:
             if not self.available or not self._send(note):
-                self.failed.emit(note)
+                quietly(self.failed.emit)(note)
         if self._router is not None:
             self._router.close()
 
@@ -174,7 +175,7 @@ class FreedesktopNotifier(QObject):
                 with self._lock:
                     url = self._urls.get(int(notification_id))
                 if url and action in ("default", OPEN_ACTION):
-                    self.action_invoked.emit(url)
+                    quietly(self.action_invoked.emit)(url)
             elif member == "NotificationClosed" and message.body:
                 with self._lock:
                     self._urls.pop(int(message.body[0]), None)

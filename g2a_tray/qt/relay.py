@@ -21,6 +21,7 @@ from g2a_tray.core.updates.relay import (
     relay_callback_url,
     server_name,
 )
+from g2a_tray.qt.from_worker import quietly
 
 
 class RelayConnection(QObject):
@@ -68,8 +69,8 @@ class RelayConnection(QObject):
             self._store,
             settings.url,
             settings.topic_prefix,
-            self.event_recorded.emit,
-            self.state_changed.emit,
+            quietly(self.event_recorded.emit),
+            quietly(self.state_changed.emit),
             token=token,
             **extra,
         )
@@ -102,6 +103,6 @@ class RelayConnection(QObject):
 
         def run() -> None:
             ok, message = subscriber.test()
-            self.test_finished.emit(ok, message[:1].upper() + message[1:] + ".")
+            quietly(self.test_finished.emit)(ok, message[:1].upper() + message[1:] + ".")
 
         threading.Thread(target=run, name="relay-test", daemon=True).start()

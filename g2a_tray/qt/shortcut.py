@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 from g2a_tray.qt.chord import Chord, ShortcutError
+from g2a_tray.qt.from_worker import quietly
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,9 @@ class GlobalShortcut(QObject):
     ) -> None:
         super().__init__(parent)
         self._backend = (
-            backend if backend is not None or not auto else _pick_backend(self.problem.emit)
+            backend
+            if backend is not None or not auto
+            else _pick_backend(quietly(self.problem.emit))
         )
         self.active = ""  # the shortcut in effect, as portable text
         self._applies = 0
@@ -240,7 +243,9 @@ class GlobalShortcut(QObject):
             return None  # no display to grab keys on (offscreen)
         number, self._wanted = self._applies, chord.text
         self._backend.register(
-            chord, self.activated.emit, lambda problem: self._result.emit(number, problem)
+            chord,
+            quietly(self.activated.emit),
+            lambda problem: quietly(self._result.emit)(number, problem),
         )
         return None
 

@@ -112,6 +112,8 @@ class TrayController(QObject):
     def set_updates_problem(self, text: str) -> None:
         """Why session updates cannot arrive ("" once they can): a warning badge over any
         other, the menu's first line, and the tooltip's last."""
+        if text == self._problem:
+            return  # the same again (every refresh asks): the panel is not sent the icon anew
         self._problem = text
         self._problem_action.setVisible(bool(text))
         self._icon.setIcon(self._icons[WARNING if text else self._badge])
