@@ -23,14 +23,15 @@ from g2a_tray.qt.shortcut import MANUAL, WAYLAND_HELP
 
 log = logging.getLogger(__name__)
 
-UPDATES_TITLE = "g2a-tray session updates"
 SHORTCUT_TITLE = "g2a-tray shortcut"
 
 
 class Reconfigure(QObject):
     """The settings in force, and the parts they configure."""
 
-    listener_started = Signal()  # the listener (re)started: on its port, or another
+    # The listener (re)started, with what to tell the user ("" when nothing): whether it
+    # had to move, and what that means, is app/updates_watch.py's to say, once.
+    listener_started = Signal(str)
     saved = Signal()  # new settings are in force
 
     def __init__(
@@ -55,11 +56,9 @@ class Reconfigure(QObject):
         self._shortcut.bound.connect(self._tray.set_shortcut_hint)
         self._relay.state_changed.connect(self._on_relay_state)
 
-    def start_listener(self) -> str | None:
-        """The listener as the settings say; a message for the user when it had to move."""
-        message = self._listener.start(self.settings.callback).message
-        self.listener_started.emit()
-        return message
+    def start_listener(self) -> None:
+        """The listener as the settings say."""
+        self.listener_started.emit(self._listener.start(self.settings.callback).message or "")
 
     def start_relay(self) -> None:
         """The relay as the settings say: configured now (new sessions get its callback
@@ -87,9 +86,7 @@ class Reconfigure(QObject):
             self.apply_shortcut()
         self._notifications.enabled = settings.notifications.enabled
         if settings.callback != previous.callback:
-            message = self.start_listener()
-            if message:
-                self._notices.tell(UPDATES_TITLE, message)
+            self.start_listener()
         if settings.relay != previous.relay or self._relay_token_changed:
             self._relay_token_changed = False
             self.start_relay()

@@ -131,8 +131,7 @@ class TrayApp(QObject):
 
     def start(self) -> None:
         self.notifications.start()
-        if message := self.reconfigure.start_listener():
-            self._startup_messages.append(("g2a-tray session updates", message))
+        self.reconfigure.start_listener()
         self.reconfigure.start_relay()
         self.store.check_in_background(quietly(self.store_problem.emit))
         self.sessions.refresh()

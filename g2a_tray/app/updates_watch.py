@@ -30,6 +30,8 @@ from g2a_tray.core.updates.relay import CONNECTED, CONNECTING, OFF, RelayState
 
 log = logging.getLogger(__name__)
 
+UPDATES_TITLE = "g2a-tray session updates"
+
 
 class UpdatesWatch(QObject):
     """Decides from what the parts report; shows through the tray and the notifier."""
@@ -70,8 +72,10 @@ class UpdatesWatch(QObject):
         for cause in (REFUSED_CAUSE, UNREACHABLE_CAUSE):
             self._apply(cause, blocked if blocked is not None and blocked.cause == cause else None)
 
-    def listener_started(self) -> None:
-        """After the listener (re)started: did it get the port the settings name?"""
+    def listener_started(self, message: str = "") -> None:
+        """After the listener (re)started: did it get the port the settings name? When it
+        moved with sessions open, the notification says it all; else ``message`` (a
+        port in use, no listener at all) is told in a box, as before."""
         settings = self._parts.settings()
         self._apply(
             MOVED_CAUSE,
@@ -79,6 +83,8 @@ class UpdatesWatch(QObject):
                 settings.callback.listen_port, self._parts.listener.port, self._sessions_open()
             ),
         )
+        if message and MOVED_CAUSE not in self._health.holding:
+            self._parts.notices.tell(UPDATES_TITLE, message)
 
     def session_started(self) -> None:
         """A session was started: can GoToAssist reach where its updates are to go?"""

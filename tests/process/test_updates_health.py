@@ -12,7 +12,7 @@ from tests.helpers.buses import SessionBus
 from tests.helpers.desktop import Desktop
 from tests.helpers.procs import wait_for
 from tests.helpers.profile import Profile
-from tests.process.test_app_process import free_port
+from tests.process.test_app_process import free_port, visible_windows
 from tests.process.test_relay_e2e import Relay, relay_app, start_session, updates_line
 
 SUMMARY = "Session updates are not arriving"
@@ -64,6 +64,8 @@ def test_a_listener_that_lost_its_port_says_sessions_from_before_cannot_report(
         [told] = moved()
         assert f"Port {port} is taken" in told and "sessions started before" in told
         assert "NOT ARRIVING" in updates_line(app)
+        # Told once: the notification, not also the start-up box about the port.
+        assert not visible_windows(desktop, "g2a-tray session updates")
     finally:
         app.stop()
         blocker.close()
