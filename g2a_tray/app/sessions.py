@@ -34,7 +34,8 @@ RECENT_IN_TRAY = 10
 class Sessions(QObject):
     """Starting sessions and keeping every view of them current."""
 
-    changed = Signal()  # the stored sessions changed; the tray is already refreshed
+    # The stored sessions changed (the tray is already refreshed): whether any is open.
+    changed = Signal(bool)
     started = Signal()  # a session was started (its page handed to the browser)
 
     def __init__(self, parts: Parts, opener: Opener, parent: QObject | None = None) -> None:
@@ -142,7 +143,7 @@ class Sessions(QObject):
             [(s, state_of(s, now, stale_after)) for s in recent],
             [(s, state_of(s, now, stale_after)) for s in open_sessions],
         )
-        self.changed.emit()
+        self.changed.emit(bool(open_sessions))
         moment = next_change(list(open_sessions), now, stale_after)
         if moment is None:
             self._stale_timer.stop()

@@ -65,14 +65,16 @@ class UpdatesWatch(QObject):
         except StoreError:
             return False
 
-    def _check_relay(self) -> None:
+    def _check_relay(self, sessions_open: bool | None = None) -> None:
+        if sessions_open is None:
+            sessions_open = self._sessions_open()
         blocked = relay_cause(
-            self._relay_state, self._failing_since, datetime.now(UTC), self._sessions_open()
+            self._relay_state, self._failing_since, datetime.now(UTC), sessions_open
         )
         for cause in (REFUSED_CAUSE, UNREACHABLE_CAUSE):
             self._apply(cause, blocked if blocked is not None and blocked.cause == cause else None)
 
-    def listener_started(self, message: str = "") -> None:
+    def listener_started(self, message: str = "", sessions_open: bool | None = None) -> None:
         """After the listener (re)started: did it get the port the settings name? When it
         moved with sessions open, the notification says it all; else ``message`` (a
         port in use, no listener at all) is told in a box, as before."""
@@ -80,7 +82,9 @@ class UpdatesWatch(QObject):
         self._apply(
             MOVED_CAUSE,
             moved_cause(
-                settings.callback.listen_port, self._parts.listener.port, self._sessions_open()
+                settings.callback.listen_port,
+                self._parts.listener.port,
+                self._sessions_open() if sessions_open is None else sessions_open,
             ),
         )
         if message and MOVED_CAUSE not in self._health.holding:
@@ -96,11 +100,12 @@ class UpdatesWatch(QObject):
             self._apply(LOCAL_ONLY_CAUSE, self._local_only())
         self.listener_started()
 
-    def sessions_changed(self) -> None:
-        """Sessions started, updated or ended: causes that need an open session re-read."""
-        self._check_relay()
+    def sessions_changed(self, sessions_open: bool) -> None:
+        """Sessions started, updated or ended (the refresh already read whether any is
+        open): causes that need an open session decided again, without another query."""
+        self._check_relay(sessions_open)
         if self._health_holds(MOVED_CAUSE):
-            self.listener_started()
+            self.listener_started(sessions_open=sessions_open)
 
     def update_arrived(self) -> None:
         """An update came in: whatever said they could not was wrong for now."""

@@ -152,7 +152,7 @@ class Windows(QObject):
         self.history.refresh()
         _bring_up(self.history)
 
-    def _refresh_history(self) -> None:
+    def _refresh_history(self, _any_open: bool = False) -> None:
         if self.history is not None and self.history.isVisible():
             self.history.refresh()
 
