@@ -223,10 +223,13 @@ def _run(args: argparse.Namespace, paths: AppPaths) -> int:
 def _show(paths: AppPaths, *, form: bool, start_app: bool = True) -> int:
     """A window of the running app (started if needed): the form or the history."""
     from g2a_tray.client import request_app
+    from g2a_tray.core.instance.activation import Activation
     from g2a_tray.core.instance.protocol import Command, request
 
     command = Command.SHOW_FORM if form else Command.SHOW_HISTORY
-    request_app(paths, request(command), start_app=start_app)
+    # The launcher's focus token goes with the request: the window is shown by the app.
+    handed = Activation.from_env(os.environ).arguments()
+    request_app(paths, request(command, **handed), start_app=start_app)
     return EXIT_OK
 
 

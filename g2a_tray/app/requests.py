@@ -18,6 +18,7 @@ from g2a_tray import __version__
 from g2a_tray.app.parts import Parts
 from g2a_tray.app.sessions import Sessions
 from g2a_tray.app.windows import Windows
+from g2a_tray.core.instance.activation import Activation
 from g2a_tray.core.instance.protocol import Command
 from g2a_tray.core.sessions.launch import LaunchError, LaunchRequest
 from g2a_tray.qt.single_instance import PendingAnswer
@@ -50,8 +51,10 @@ class Requests(QObject):
         self._links_refused = 0
         self._handlers: dict[Command, Callable[[dict[str, Any]], Answer]] = {
             Command.PING: self._ping,
-            Command.SHOW_FORM: lambda r: _soon(windows.show_form, r.get("partnerObject", "")),
-            Command.SHOW_HISTORY: lambda _r: _soon(windows.show_history),
+            Command.SHOW_FORM: lambda r: _soon(
+                windows.show_form, r.get("partnerObject", ""), Activation.from_request(r)
+            ),
+            Command.SHOW_HISTORY: lambda r: _soon(windows.show_history, Activation.from_request(r)),
             Command.START: self._start,
             Command.OPEN_LINK: lambda r: self.open_link(r.get("url", "")),
             Command.QUIT: self._quit_request,
@@ -101,7 +104,7 @@ class Requests(QObject):
     def _tell_refused_link(self, message: str) -> None:
         """One box for refused links, however many a page fires: the count and the last."""
         box = self._link_notice
-        if box is not None and box.isVisible():
+        if box is not None and self._notices.is_up(box):
             self._links_refused += 1
             box.setText(
                 f"{self._links_refused} links could not start a session.\n\nThe last: {message}"

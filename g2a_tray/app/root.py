@@ -23,6 +23,7 @@ from g2a_tray.app.requests import Requests
 from g2a_tray.app.sessions import Sessions
 from g2a_tray.app.updates_watch import UpdatesWatch
 from g2a_tray.app.windows import Windows
+from g2a_tray.core.instance.activation import Activation
 from g2a_tray.core.markers import GREETED, Markers
 from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.sessions.store import SessionStore
@@ -114,7 +115,9 @@ class TrayApp(QObject):
         self.listener.event_recorded.connect(sessions.on_event_recorded)
         self.relay.event_recorded.connect(sessions.on_event_recorded)
         self.notifications.open_ticket.connect(sessions.open_ticket)
-        self.shortcut.activated.connect(windows.show_form)
+        self.shortcut.activated.connect(
+            lambda token: windows.show_form(activation=Activation(token=token))
+        )
         watch = self.updates_watch
         tray.updates_problem_requested.connect(windows.show_updates_settings)
         sessions.started.connect(watch.session_started)

@@ -17,10 +17,12 @@ from g2a_tray.app.parts import Parts
 from g2a_tray.app.reconfigure import Reconfigure
 from g2a_tray.app.sessions import Sessions
 from g2a_tray.core.desktop_integration import Autostart
+from g2a_tray.core.instance.activation import NONE, Activation
 from g2a_tray.core.markers import GREETED
 from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.sessions.launch import LaunchError, LaunchRequest
 from g2a_tray.core.settings.schema import Settings
+from g2a_tray.qt.activation import bring_up
 from g2a_tray.qt.icons import app_icon
 
 if TYPE_CHECKING:
@@ -42,12 +44,6 @@ def place_on_pointer_screen(window: QWidget) -> None:
     frame = window.frameGeometry()
     frame.moveCenter(area.center())
     window.move(frame.topLeft())
-
-
-def _bring_up(window: QWidget) -> None:
-    window.showNormal()
-    window.raise_()
-    window.activateWindow()
 
 
 class Windows(QObject):
@@ -72,6 +68,7 @@ class Windows(QObject):
         self._notices = parts.notices
         self._markers = parts.markers
         self.quick_form: QuickForm | None = None
+        self._form_dismissed = False  # by Esc, Enter or its close button (not by the WM)
         self.history: HistoryWindow | None = None
         self.welcome: WelcomeDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
@@ -98,17 +95,25 @@ class Windows(QObject):
             self.quick_form = form
         return self.quick_form
 
-    def show_form(self, partner_object: str = "") -> None:
+    def show_form(self, partner_object: str = "", activation: Activation = NONE) -> None:
+        """The form, ready for a ticket: empty (or showing ``partner_object``) when it
+        comes back, its text selected when it was already up, so typing replaces it."""
         form = self.form()
-        if not form.isVisible() or form.isMinimized():
+        if self._form_dismissed or not form.isVisible():
+            if form.isVisible():
+                # Dismissed without a tray: minimised, or still up where the compositor
+                # ignores minimising (sway). Wayland lets no client un-minimise itself,
+                # so it comes back as a fresh window, on every platform alike.
+                form.hide()
             form.prepare(self._settings, partner_object)
-            form.adjustSize()
             place_on_pointer_screen(form)
         elif partner_object:
             form.prepare(self._settings, partner_object)
-        form.showNormal()
-        form.raise_()
-        form.activateWindow()
+        else:
+            form.select_ticket()
+        self._form_dismissed = False
+        self._notices.hold(True)  # a box popping up now would take the ticket's keys
+        bring_up(form, activation)
 
     def _on_form_submitted(self, request: LaunchRequest) -> None:
         form = self.form()
@@ -117,18 +122,24 @@ class Windows(QObject):
         except LaunchError as exc:
             form.show_error(exc.field, str(exc))
             return
+        form.prepare(self._settings)  # done with: a form still up (sway) starts empty
         self._dismiss_form()
 
     def _dismiss_form(self) -> None:
         form = self.form()
+        self._form_dismissed = True
+        form.select_ticket()
         if self._tray.available:
             form.hide()
         else:
             form.showMinimized()  # without a tray, hiding would make the app invisible
+        self._notices.hold(False)
 
     def _close_form(self) -> None:
         if self._tray.available:
+            self._form_dismissed = True
             self.form().hide()
+            self._notices.hold(False)
         else:
             self.quit_requested.emit()
 
@@ -138,7 +149,7 @@ class Windows(QObject):
 
     # -- the history
 
-    def show_history(self) -> None:
+    def show_history(self, activation: Activation = NONE) -> None:
         if self.history is None:
             from g2a_tray.ui.history_window import HistoryWindow
 
@@ -150,7 +161,7 @@ class Windows(QObject):
             place_on_pointer_screen(history)
             self.history = history
         self.history.refresh()
-        _bring_up(self.history)
+        bring_up(self.history, activation)
 
     def _refresh_history(self, _any_open: bool = False) -> None:
         if self.history is not None and self.history.isVisible():
@@ -164,7 +175,7 @@ class Windows(QObject):
         from g2a_tray.ui.welcome import WelcomeDialog
 
         if self.welcome is not None:
-            _bring_up(self.welcome)
+            bring_up(self.welcome)
             return
         self._markers.mark(GREETED)  # shown once: whatever the answer, not at the next start
         dialog = WelcomeDialog(self._settings)
@@ -190,7 +201,7 @@ class Windows(QObject):
         from g2a_tray.ui.settings_dialog import SettingsActions, SettingsDialog
 
         if self.settings_dialog is not None:
-            _bring_up(self.settings_dialog)
+            bring_up(self.settings_dialog)
             return
         autostart = Autostart()  # the login entry: written here, never by the dialog
         actions = SettingsActions(

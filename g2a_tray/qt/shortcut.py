@@ -40,7 +40,8 @@ Result = Callable[[str | None], None]  # a problem in plain words, or None: it i
 
 class Backend(Protocol):
     def register(self, chord: Chord, on_activated: Any, on_result: Result) -> None:
-        """Set ``chord``; ``on_result`` is called once, from any thread."""
+        """Set ``chord``; ``on_result`` is called once, from any thread; ``on_activated``
+        with a focus token ("" for none) at every press."""
 
     def unregister(self) -> None:
         """Let the chord go, without waiting."""
@@ -113,7 +114,7 @@ class X11Backend:
         on_result(None)
         log.info("global shortcut %s grabbed", chord.text)
         try:
-            _dispatch(display, keycode, on_activated, wake_r)
+            _dispatch(display, chord, keycode, on_activated, wake_r)
         finally:
             display.close()  # closing the connection releases the grabs
             os.close(wake_r)
@@ -127,22 +128,52 @@ def _grab(display: Any, chord: Chord) -> int:
     keycode = display.keysym_to_keycode(XK.string_to_keysym(chord.x_keysym_name()))
     if not keycode:
         raise ShortcutError(f"this keyboard has no key for “{chord.text}”")
-    mods = sum(chord.modifiers((X.ControlMask, X.Mod1Mask, X.ShiftMask, X.Mod4Mask)))
-    root = display.screen().root
     catcher = error.CatchError(error.BadAccess)
-    # Caps Lock and Num Lock are modifiers to X: grab with each of them too.
-    for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask):
-        root.grab_key(
-            keycode, mods | extra, True, X.GrabModeAsync, X.GrabModeAsync, onerror=catcher
-        )
+    root = display.screen().root
+    for mods in _modifier_sets(chord):
+        root.grab_key(keycode, mods, True, X.GrabModeAsync, X.GrabModeAsync, onerror=catcher)
     display.sync()
     if catcher.get_error() is not None:
         raise ShortcutError(f"“{chord.text}” is already taken by another program")
     return int(keycode)
 
 
-def _dispatch(display: Any, keycode: int, on_activated: Any, wake_r: int) -> None:
-    """Call ``on_activated`` per press of the grabbed key until ``wake_r`` is written."""
+def _modifier_sets(chord: Chord) -> list[int]:
+    """The chord's modifiers, and with each of Caps Lock and Num Lock (modifiers to X)."""
+    from Xlib import X
+
+    mods = sum(chord.modifiers((X.ControlMask, X.Mod1Mask, X.ShiftMask, X.Mod4Mask)))
+    return [mods | extra for extra in (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask)]
+
+
+def _regrab(display: Any, chord: Chord, keycode: int) -> int:
+    """After a keymap change (a layout switch): the chord's key may now sit on another
+    keycode. Let the old one go and grab the new one; returns the keycode in force."""
+    from Xlib import XK
+
+    now = display.keysym_to_keycode(XK.string_to_keysym(chord.x_keysym_name()))
+    if now == keycode:
+        return keycode
+    root = display.screen().root
+    for mods in _modifier_sets(chord):
+        root.ungrab_key(keycode, mods)
+    if not now:
+        log.warning("the keyboard layout has no key for %s now", chord.text)
+        return 0
+    try:
+        now = _grab(display, chord)
+    except ShortcutError as exc:
+        log.warning("after a keyboard layout change: %s", exc)
+        return 0
+    log.info(
+        "keyboard layout changed: %s grabbed again (keycode %s → %s)", chord.text, keycode, now
+    )
+    return now
+
+
+def _dispatch(display: Any, chord: Chord, keycode: int, on_activated: Any, wake_r: int) -> None:
+    """Call ``on_activated`` per press of the grabbed key until ``wake_r`` is written;
+    follow the key when the keymap changes (X sends MappingNotify to every client)."""
     from Xlib import X
 
     last = 0.0
@@ -152,10 +183,14 @@ def _dispatch(display: Any, keycode: int, on_activated: Any, wake_r: int) -> Non
             return
         while display.pending_events():
             event = display.next_event()
-            if event.type == X.KeyPress and event.detail == keycode:
+            if event.type == X.MappingNotify:
+                display.refresh_keyboard_mapping(event)
+                if event.request == X.MappingKeyboard:
+                    keycode = _regrab(display, chord, keycode)
+            elif event.type == X.KeyPress and event.detail == keycode:
                 now = time.monotonic()
                 if now - last > REPEAT_GUARD_S:
-                    on_activated()
+                    on_activated("")
                 last = now
 
 
@@ -173,7 +208,7 @@ class PynputBackend:
             on_result(f"global shortcuts need pynput ({exc})")
             return
         try:
-            self._listener = keyboard.GlobalHotKeys({chord.pynput_text(): on_activated})
+            self._listener = keyboard.GlobalHotKeys({chord.pynput_text(): lambda: on_activated("")})
             self._listener.start()
         except Exception as exc:
             on_result(f"“{chord.text}” could not be set: {exc}")
@@ -202,12 +237,14 @@ class GlobalShortcut(QObject):
     effect) or ``problem``.
     """
 
-    activated = Signal()
+    activated = Signal(str)  # the desktop's focus token for the form ("" for none)
     # A problem found later (the grab was refused, the portal answered): plain words, or
     # MANUAL when the desktop offers no way at all and the user should bind the command.
     problem = Signal(str)
     bound = Signal(str)  # the shortcut in effect now, as portable text ("" for none)
     _result = Signal(int, object)  # (apply number, problem or None), from any thread
+    _desktop_bound = Signal(str)  # the key a desktop (the portal) assigned, from its thread
+    _desktop_problem = Signal(str)  # what it refused, from its thread
 
     def __init__(
         self, backend: Backend | None = None, parent: QObject | None = None, *, auto: bool = True
@@ -216,12 +253,16 @@ class GlobalShortcut(QObject):
         self._backend = (
             backend
             if backend is not None or not auto
-            else _pick_backend(quietly(self.problem.emit))
+            else _pick_backend(
+                quietly(self._desktop_problem.emit), quietly(self._desktop_bound.emit)
+            )
         )
         self.active = ""  # the shortcut in effect, as portable text
         self._applies = 0
         self._wanted = ""
         self._result.connect(self._on_result)
+        self._desktop_bound.connect(self._on_desktop_bound)
+        self._desktop_problem.connect(self._on_desktop_problem)
 
     def apply(self, text: str) -> str | None:
         """Use ``text`` from now on ("" = none). Returns at once: a problem with the text
@@ -263,6 +304,27 @@ class GlobalShortcut(QObject):
         self.active = self._wanted
         self.bound.emit(self.active)
 
+    def _on_desktop_bound(self, trigger: str) -> None:
+        """The portal's answer: the key the desktop holds, in its own words (it may have
+        given another than the one asked for)."""
+        self.active = trigger
+        self.bound.emit(trigger)
+
+    def _on_desktop_problem(self, problem: str) -> None:
+        log.warning("global shortcut: %s", problem)
+        self.active = ""
+        self.bound.emit("")
+        self.problem.emit(problem)
+
+    def can_configure(self) -> bool:
+        """Whether the desktop has its own editor for the shortcut (portal version 2)."""
+        return bool(getattr(self._backend, "can_configure", lambda: False)())
+
+    def configure(self) -> None:
+        """Open the desktop's own shortcut editor, where :meth:`can_configure`."""
+        if self.can_configure():
+            self._backend.configure()  # type: ignore[union-attr]
+
     def close(self) -> None:
         if self._backend is not None:
             self._backend.unregister()
@@ -271,7 +333,7 @@ class GlobalShortcut(QObject):
 MANUAL = "manual"
 
 
-def _pick_backend(on_problem: Any) -> Backend | None:
+def _pick_backend(on_problem: Any, on_bound: Any) -> Backend | None:
     if sys.platform in ("win32", "darwin"):
         return PynputBackend()
     platform = QGuiApplication.platformName()
@@ -280,5 +342,7 @@ def _pick_backend(on_problem: Any) -> Backend | None:
     if platform == "wayland":
         from g2a_tray.qt.shortcut_portal import PortalBackend
 
-        return PortalBackend(lambda message: on_problem(MANUAL if message == "manual" else message))
+        return PortalBackend(
+            lambda message: on_problem(MANUAL if message == "manual" else message), on_bound
+        )
     return None  # no display (offscreen): nothing to grab

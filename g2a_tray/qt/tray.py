@@ -58,11 +58,13 @@ class TrayController(QObject):
         self._problem_action = QAction("Session updates are not arriving — why…", self._menu)
         self._problem_action.triggered.connect(self.updates_problem_requested)
         self._problem_action.setVisible(False)
-        self._menu.addAction(self._problem_action)
         self._start_action = QAction("Start session…", self._menu)
         self._start_action.triggered.connect(self.start_requested)
+        # First and default: GNOME's AppIndicator extension opens this menu on a left
+        # click, so the hot path is the entry under the pointer, in bold.
         self._menu.addAction(self._start_action)
-        self._menu.setDefaultAction(self._start_action)  # bold: what a click on the icon does
+        self._menu.setDefaultAction(self._start_action)
+        self._menu.addAction(self._problem_action)
         self._recent = self._menu.addMenu("Recent sessions")
         self._recent.setEnabled(False)
         self._submenus: list[QMenu] = []  # one per open session shown, reused
@@ -111,7 +113,7 @@ class TrayController(QObject):
 
     def set_updates_problem(self, text: str) -> None:
         """Why session updates cannot arrive ("" once they can): a warning badge over any
-        other, the menu's first line, and the tooltip's last."""
+        other, the line under "Start session…" in the menu, and the tooltip's last."""
         if text == self._problem:
             return  # the same again (every refresh asks): the panel is not sent the icon anew
         self._problem = text

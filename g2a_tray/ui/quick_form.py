@@ -8,7 +8,9 @@ an error.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import logging
+
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,10 +26,13 @@ from PySide6.QtWidgets import (
 from g2a_tray.core.sessions.launch import LaunchRequest, expand_template
 from g2a_tray.core.settings.schema import LAYOUT_FULL, LAYOUT_IFRAME, Settings
 
+log = logging.getLogger(__name__)
+
 ERROR_STYLE = (
     "color: palette(text); background: #fdecea; border-left: 3px solid #c62828; padding: 4px 6px;"
 )
 NOTICE_STYLE = "background: #fff8e1; border-left: 3px solid #f9a825; padding: 6px 8px;"
+FORM_WIDTH = 460  # room for a ticket URL; never narrower
 NO_URL_PLACEHOLDER = "https://… (optional)"
 NO_TICKET_QUESTION = (
     "No ticket id. Press Enter again to start a session without a ticket, or type one."
@@ -101,7 +106,7 @@ class QuickForm(QWidget):
         outer.addLayout(form)
         outer.addWidget(self.general_error)
         outer.addWidget(buttons)
-        self.setMinimumWidth(460)
+        self._fit()
 
     @staticmethod
     def _error_label() -> QLabel:
@@ -125,6 +130,10 @@ class QuickForm(QWidget):
         index = self.layout_choice.findData(settings.layout)
         self.layout_choice.setCurrentIndex(max(index, 0))
         self.clear_errors()
+        self.select_ticket()
+
+    def select_ticket(self) -> None:
+        """Focus the ticket id with its text selected: what is typed next replaces it."""
         self.partner_object.setFocus()
         self.partner_object.selectAll()
 
@@ -225,13 +234,21 @@ class QuickForm(QWidget):
     def _fit(self) -> None:
         """Fit the height to what is shown: grow for a message, shrink back when it goes.
         Qt's height-for-width under-counts the padded, word-wrapped message labels, so
-        take the (generous) size hint instead."""
+        take the (generous) size hint instead.
+
+        The size is fixed, not just set: a fixed-size window is what tiling compositors
+        (sway, Hyprland, i3) float instead of stretching a small popup over the screen;
+        on Wayland Qt sends it as equal minimum and maximum sizes."""
         layout = self.layout()
         if layout is not None:
             layout.activate()
-        needed = self.sizeHint().height()
-        if needed != self.height():
-            self.resize(self.width(), needed)
+        hint = self.sizeHint()
+        size = (max(FORM_WIDTH, hint.width()), hint.height())
+        if size != (self.minimumWidth(), self.minimumHeight()) or size != (
+            self.maximumWidth(),
+            self.maximumHeight(),
+        ):
+            self.setFixedSize(*size)
 
     # -- keys and closing
 
@@ -242,6 +259,13 @@ class QuickForm(QWidget):
             self.dismiss_requested.emit()
         else:
             super().keyPressEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # Logged: on Wayland only the compositor knows who has the keys, and this is
+        # where the app learns it was given them (and tests without a window list, too).
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            log.info("quick form has the keyboard focus")
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # The window manager's close button: the app decides (hide, or quit without tray).

@@ -273,3 +273,83 @@ def test_no_two_keyboard_mnemonics_of_the_form_share_a_letter(qtbot: QtBot) -> N
     letters = [m.group(1).lower() for t in texts if (m := re.search(r"&(\w)", t))]
     assert len(letters) >= 5  # the labels and buttons were found
     assert len(letters) == len(set(letters)), texts
+
+
+def test_a_form_still_up_after_esc_comes_back_with_its_text_selected(
+    app: TrayApp, qtbot: QtBot
+) -> None:
+    """Without a tray, Esc minimises; a compositor may ignore that (sway) and leave the
+    form up with "711" in it. Whatever typing comes next must replace it."""
+    form = app.windows.form()
+    qtbot.keyClicks(form.partner_object, "711")
+    qtbot.keyClick(form.partner_object, Qt.Key.Key_Escape)
+    form.showNormal()  # what sway does with the minimise request: nothing
+    assert form.partner_object.selectedText() == "711"
+    app.windows.show_form()  # new-session
+    assert form.partner_object.text() == "" or form.partner_object.selectedText() == "711"
+    qtbot.keyClicks(form.partner_object, "4711")
+    assert form.partner_object.text() == "4711"
+
+
+def test_after_a_session_starts_the_form_left_up_is_empty(
+    app: TrayApp, browser: UrlRecorder, qtbot: QtBot
+) -> None:
+    form = app.windows.form()
+    qtbot.keyClicks(form.partner_object, "4711")
+    qtbot.keyClick(form.partner_object, Qt.Key.Key_Return)
+    assert len(browser.urls) == 1
+    form.showNormal()  # a compositor that ignored the minimise
+    assert form.partner_object.text() == ""
+
+
+def test_a_dismissed_form_comes_back_as_a_fresh_window_not_un_minimised(
+    app: TrayApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wayland lets no client un-minimise itself: showNormal() on the minimised form did
+    nothing on mutter. It must be hidden and shown again (a new toplevel)."""
+    form = app.windows.form()
+    qtbot.keyClick(form.partner_object, Qt.Key.Key_Escape)
+    hidden: list[bool] = []
+    monkeypatch.setattr(form, "hide", lambda: hidden.append(True) or QuickForm.hide(form))
+    app.windows.show_form()
+    assert hidden == [True]
+    assert form.isVisible() and not form.isMinimized()
+
+
+def test_the_launchers_token_is_in_the_environment_while_the_form_is_shown(
+    app: TrayApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Qt's Wayland plugin reads XDG_ACTIVATION_TOKEN when the window is shown or
+    activated: the token a client forwarded must be there then, and gone afterwards."""
+    import os
+
+    from g2a_tray.core.instance.activation import ENV_TOKEN
+
+    monkeypatch.setattr("g2a_tray.qt.activation.QGuiApplication.platformName", lambda: "wayland")
+    monkeypatch.delenv(ENV_TOKEN, raising=False)
+    form = app.windows.form()
+    qtbot.keyClick(form.partner_object, Qt.Key.Key_Escape)
+    seen: list[str | None] = []
+    monkeypatch.setattr(form, "activateWindow", lambda: seen.append(os.environ.get(ENV_TOKEN)))
+    request = {"v": 1, "cmd": "show-form", "activationToken": "kwin-4242_TIME1"}
+    assert app.requests.handle(request) == {"ok": True}
+    qtbot.waitUntil(lambda: bool(seen))
+    assert seen == ["kwin-4242_TIME1"]
+    assert ENV_TOKEN not in os.environ  # not handed on to the browser started next
+
+
+def test_a_notice_waits_while_the_form_is_up_and_shows_when_it_goes(
+    app: TrayApp, browser: UrlRecorder, qtbot: QtBot
+) -> None:
+    """sway (and i3) focus every new window: a box shown while the ticket is typed
+    took the keys meant for the form. It waits until the form is done with."""
+    form = app.windows.form()
+    assert form.isVisible()
+    box = app.notices.tell("g2a-tray shortcut", "Bind g2a-tray new-session yourself.")
+    assert not box.isVisible() and app.notices.is_up(box)
+    qtbot.keyClicks(form.partner_object, "4711")
+    qtbot.keyClick(form.partner_object, Qt.Key.Key_Return)
+    assert len(browser.urls) == 1 and "partnerObject=4711" in browser.urls[0]
+    assert box.isVisible()
+    box.close()
+    assert not app.notices.is_up(box)

@@ -153,3 +153,36 @@ def test_grabbing_again_waits_for_nothing_on_the_gui_thread(
     assert apply(qtbot, shortcut, "Ctrl+Alt+K") == "Ctrl+Alt+K"  # the same key again
     assert apply(qtbot, shortcut, "") == ""
     assert joins_on_the_gui_thread == []
+
+
+def test_a_keyboard_layout_switch_moves_the_grab_with_the_key(
+    shortcut: GlobalShortcut, desktop: Desktop, qtbot: QtBot
+) -> None:
+    """The grab is for a keycode; a layout switch can put the letter on another key
+    (X sends MappingNotify). The shortcut must follow the letter."""
+    from Xlib import XK
+    from Xlib.display import Display
+
+    assert apply(qtbot, shortcut, "Ctrl+Alt+K") == "Ctrl+Alt+K"
+    x = Display(desktop.display)
+    old = x.keysym_to_keycode(XK.string_to_keysym("k"))
+    first, last = x.display.info.min_keycode, x.display.info.max_keycode
+    rows = x.get_keyboard_mapping(first, last - first + 1)
+    spare = next(first + i for i, row in enumerate(rows) if not any(row) and first + i > old)
+    k_row, blank = list(rows[old - first]), [0] * len(rows[old - first])
+    try:
+        # The new layout: the letter k on another key, nothing on its old one.
+        x.change_keyboard_mapping(spare, [k_row])
+        x.change_keyboard_mapping(old, [blank])
+        x.sync()
+        qtbot.waitUntil(lambda: not _free(desktop, "Ctrl+Alt+K"), timeout=5000)  # re-grabbed
+        with qtbot.waitSignal(shortcut.activated, timeout=5000):
+            desktop.x("xdotool", "key", "ctrl+alt+k")  # xdotool finds k on its new key
+    finally:
+        x.change_keyboard_mapping(old, [k_row])
+        x.change_keyboard_mapping(spare, [blank])
+        x.sync()
+        x.close()
+    # And back on its old key (pressed again so soon, the repeat guard would swallow it).
+    qtbot.waitUntil(lambda: not _free(desktop, "Ctrl+Alt+K"), timeout=5000)
+    assert shortcut.active == "Ctrl+Alt+K"

@@ -139,7 +139,7 @@ def test_refreshing_the_recent_menu_reuses_its_submenus(tmp_path: Path) -> None:
     assert set(first) <= set(tray._recent.findChildren(QMenu))
 
 
-def test_updates_that_cannot_arrive_badge_the_icon_top_the_menu_and_clear(
+def test_updates_that_cannot_arrive_badge_the_icon_fill_the_menu_and_clear(
     qapp: QApplication, profile: Profile
 ) -> None:
     from g2a_tray.core.updates.relay import CONNECTED, REFUSED, RelayState
@@ -149,12 +149,14 @@ def test_updates_that_cannot_arrive_badge_the_icon_top_the_menu_and_clear(
     shown: list[str] = []
     app.notifications.notify = lambda note: shown.append(note.title)  # type: ignore[method-assign]
     tray = app.tray
-    first = tray._menu.actions()[0]
+    start, first = tray._menu.actions()[:2]
     try:
+        assert start.text() == "Start session…" and tray._menu.defaultAction() is start
         assert not first.isVisible()
         app.relay.state_changed.emit(RelayState(REFUSED, "r.example", reason="(401)"))
         assert "refused" in tray.updates_problem
         assert first.isVisible() and first.text().startswith("Session updates are not arriving")
+        assert tray._menu.actions()[0] is start  # still the first: a left click on GNOME
         assert tray.icon.icon().cacheKey() == tray._icons["warning"].cacheKey()
         app.relay.state_changed.emit(RelayState(REFUSED, "r.example", reason="(401)"))
         assert shown == ["Session updates are not arriving"]  # once, not at every retry

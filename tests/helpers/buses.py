@@ -50,16 +50,48 @@ class SessionBus:
         stop_processes(self.procs)
 
 
-def start_dbus_daemon() -> tuple[subprocess.Popen[str], str]:
-    """A private session bus: the daemon and its address ("" if it did not start)."""
-    daemon = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert daemon.stdout is not None
-    return daemon, daemon.stdout.readline().strip()
+# A session bus like the desktop's, but one that starts no service by itself: with the
+# standard service folders, a machine that has xdg-desktop-portal installed answered
+# for GlobalShortcuts on a bus meant to have no portal at all.
+PRIVATE_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  {servicedirs}
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def start_dbus_daemon(*, activation: bool = False) -> tuple[subprocess.Popen[str], str]:
+    """A private session bus: the daemon and its address ("" if it did not start).
+    Services installed on the machine are started on demand only with ``activation``."""
+    import tempfile
+
+    dirs = "<standard_session_servicedirs />" if activation else ""
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", prefix="g2a-bus-") as config:
+        config.write(PRIVATE_BUS_CONFIG.format(servicedirs=dirs))
+        config.flush()
+        daemon = subprocess.Popen(
+            [
+                "dbus-daemon",
+                f"--config-file={config.name}",
+                "--nofork",
+                "--nopidfile",
+                "--print-address=1",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert daemon.stdout is not None
+        return daemon, daemon.stdout.readline().strip()  # read its config by then
 
 
 def start_session_bus(workdir: Path) -> tuple[SessionBus | None, str]:

@@ -36,13 +36,17 @@ MENU = "com.canonical.dbusmenu"
 class Panel:
     """A private bus, the watcher on it once started, and a connection to read items."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.daemon, self.address = start_dbus_daemon()
-        if not self.address:
-            self.daemon.kill()
-            unavailable("a private D-Bus: dbus-daemon did not start")
+    def __init__(self, workdir: Path, address: str = "") -> None:
+        """On a private bus of its own, or on ``address`` (a desktop's bus)."""
+        self.procs: list[subprocess.Popen[str]] = []
+        self.address = address
+        if not address:
+            daemon, self.address = start_dbus_daemon()
+            self.procs.append(daemon)
+            if not self.address:
+                daemon.kill()
+                unavailable("a private D-Bus: dbus-daemon did not start")
         self.record = workdir / "sni-items.jsonl"
-        self.procs: list[subprocess.Popen[str]] = [self.daemon]
         self.conn: DBusConnection = open_dbus_connection(self.address)
 
     def start_watcher(self) -> None:

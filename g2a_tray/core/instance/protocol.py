@@ -33,11 +33,15 @@ class Command(StrEnum):
     QUIT = "quit"
 
 
+# A command that shows a window also carries the focus its client was handed
+# (core/instance/activation.py).
+ACTIVATION = ("activationToken", "startupId")
+
 # The text arguments each command takes (all optional): the one table of the protocol.
 COMMANDS: dict[Command, tuple[str, ...]] = {
     Command.PING: (),
-    Command.SHOW_FORM: ("partnerObject",),
-    Command.SHOW_HISTORY: (),
+    Command.SHOW_FORM: ("partnerObject", *ACTIVATION),
+    Command.SHOW_HISTORY: ACTIVATION,
     Command.START: ("partnerObject", "partnerObjectUrl", "layout"),
     Command.OPEN_LINK: ("url",),
     Command.QUIT: (),
