@@ -65,6 +65,7 @@ class Windows(QObject):
         self._reconfigure = reconfigure
         self._listener, self._relay = parts.listener, parts.relay
         self._tray = parts.tray
+        self._shortcut = parts.shortcut
         self._notices = parts.notices
         self._markers = parts.markers
         self.quick_form: QuickForm | None = None
@@ -212,6 +213,7 @@ class Windows(QObject):
             autostart_enabled=autostart.is_enabled(),
             set_autostart=autostart.set_enabled,
             show_welcome=lambda: QTimer.singleShot(0, self.show_welcome),
+            configure_shortcut=self._shortcut.configure if self._shortcut.can_configure() else None,
         )
         dialog = SettingsDialog(
             self._settings,

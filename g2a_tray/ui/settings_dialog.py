@@ -66,6 +66,8 @@ class SettingsActions:
     autostart_enabled: bool | None = None  # None: this platform has no login entry
     set_autostart: Callable[[bool], None] | None = None
     show_welcome: Callable[[], None] | None = None
+    # Where the desktop binds the shortcut itself (GlobalShortcuts portal, version 2).
+    configure_shortcut: Callable[[], None] | None = None
 
 
 # -- layout helpers
@@ -152,9 +154,7 @@ class SettingsDialog(QDialog):
                 ["service_url", "session_type", "layout", "partner_object_url_template"],
             )
         )
-        layout.addWidget(
-            self._group("Keyboard and sessions", ["shortcut", "sessions.stale_after_minutes"])
-        )
+        layout.addWidget(self._keyboard_group(actions.configure_shortcut))
         layout.addWidget(self._updates_group(relay_state))
         layout.addWidget(self.fields["notifications.enabled"])
         self.start_with_desktop = QCheckBox("Start g2a-tray when I log in")
@@ -188,6 +188,19 @@ class SettingsDialog(QDialog):
         for key in keys:
             if FIELD_BY_NAME[key].hint:
                 outer.addWidget(_hint(FIELD_BY_NAME[key].hint))
+        return box
+
+    def _keyboard_group(self, configure_shortcut: Callable[[], None] | None) -> QGroupBox:
+        """The shortcut and the stale-session time; where the desktop has its own shortcut
+        editor (the GlobalShortcuts portal, version 2), a button that opens it."""
+        box = self._group("Keyboard and sessions", ["shortcut", "sessions.stale_after_minutes"])
+        if configure_shortcut is not None:
+            change = QPushButton("Change the key in your desktop's settings…")
+            change.setObjectName("configureShortcut")
+            change.clicked.connect(configure_shortcut)
+            outer = box.layout()
+            assert outer is not None  # _group gave it one
+            outer.addWidget(change)
         return box
 
     def _updates_group(self, relay_state: str) -> QGroupBox:

@@ -435,3 +435,21 @@ def test_every_widget_round_trips_its_value(qtbot: QtBot, store: SettingsStore) 
     odd = odd.with_value(("sessions", "stale_after_minutes"), 45)
     odd = odd.with_value(("notifications", "enabled"), False)
     assert make(qtbot, store, odd).edited() == odd
+
+
+def test_where_the_desktop_edits_the_shortcut_a_button_opens_its_editor(qtbot: QtBot) -> None:
+    """GlobalShortcuts portal version 2 has ConfigureShortcuts: the desktop's own editor
+    is how *Change…* works there; elsewhere there is no such button."""
+    from PySide6.QtWidgets import QPushButton
+
+    opened: list[bool] = []
+    actions = SettingsActions(save=lambda _s: None, configure_shortcut=lambda: opened.append(True))
+    dialog = SettingsDialog(Settings(), actions, "x")
+    qtbot.addWidget(dialog)
+    button = dialog.findChild(QPushButton, "configureShortcut")
+    assert button is not None
+    button.click()
+    assert opened == [True]
+    plain = SettingsDialog(Settings(), SettingsActions(save=lambda _s: None), "x")
+    qtbot.addWidget(plain)
+    assert plain.findChild(QPushButton, "configureShortcut") is None
