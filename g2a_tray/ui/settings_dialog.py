@@ -200,7 +200,7 @@ class SettingsDialog(QDialog):
             change.clicked.connect(configure_shortcut)
             outer = box.layout()
             assert outer is not None  # _group gave it one
-            outer.addWidget(change)
+            outer.addWidget(change, 0, Qt.AlignmentFlag.AlignLeft)
         return box
 
     def _updates_group(self, relay_state: str) -> QGroupBox:

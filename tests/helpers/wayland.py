@@ -42,6 +42,9 @@ class Window:
     width: int
     height: int
     floating: bool
+    x: int = 0
+    y: int = 0  # of the title bar, where there is one
+    title_bar: int = 0
 
 
 @dataclass
@@ -120,14 +123,17 @@ class Sway(Compositor):
 
         def walk(node: dict[str, Any], floating: bool) -> None:
             if node.get("type") in ("con", "floating_con") and node.get("pid"):
-                rect = node["rect"]
+                rect, title_bar = node["rect"], node.get("deco_rect", {}).get("height", 0)
                 found.append(
                     Window(
                         node.get("name") or "",
                         node["focused"],
                         rect["width"],
-                        rect["height"],
+                        rect["height"],  # the window's own size, as the app asked
                         floating,
+                        rect["x"],
+                        rect["y"] - title_bar,
+                        title_bar,
                     )
                 )
             for child in node.get("nodes", []):
