@@ -199,7 +199,7 @@ class SettingsDialog(QDialog):
             change.setObjectName("configureShortcut")
             change.clicked.connect(configure_shortcut)
             outer = box.layout()
-            assert outer is not None  # _group gave it one
+            assert isinstance(outer, QVBoxLayout)  # _group gave it one
             outer.addWidget(change, 0, Qt.AlignmentFlag.AlignLeft)
         return box
 
