@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 from g2a_tray.core.instance.protocol import Command, request, socket_name
+from g2a_tray.core.interrupts import interrupt_on_sigint_and_sigterm
 from g2a_tray.simulator.server import SimulatorServer
 from g2a_tray.simulator.service import SimSession, Simulator
 from g2a_tray.spawn import app_command, child_env
@@ -35,17 +35,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def run_demo(auto: tuple[float, float], ticket: str, *, relay: bool = False) -> int:
     from g2a_tray.client import NotRunning, is_running, send_request
 
-    # Ctrl+C, and a polite kill, end the demo through the clean-up below (a demo started
-    # in the background by a script would otherwise ignore SIGINT).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupt_on_sigint_and_sigterm()  # through the clean-up below, however started
     profile = Path(tempfile.mkdtemp(prefix="g2a-tray-demo-"))
     simulator = Simulator(auto=auto)
     server = SimulatorServer(simulator)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from g2a_tray.core.interrupts import interrupt_on_sigint_and_sigterm
 from g2a_tray.core.urls import is_loopback_host
 from g2a_tray.simulator.server import SimulatorServer
 from g2a_tray.simulator.service import Simulator
@@ -46,6 +47,7 @@ def run_simulator(  # noqa: PLR0913  # the simulate verb's options, each by keyw
     if relay is not None:
         print(f"ntfy stand-in (relay) on {relay.url}")
         print(f'Use it from g2a-tray: [relay] url = "{relay.url}"', flush=True)
+    interrupt_on_sigint_and_sigterm()  # also when started in the background by a script
     try:
         server.serve_forever()
     except KeyboardInterrupt:

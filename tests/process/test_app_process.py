@@ -424,3 +424,26 @@ def test_an_app_that_cannot_start_is_explained_at_once(profile: Profile) -> None
     assert "needs a graphical session" in result.stderr
     assert "g2a-tray-start.err" in result.stderr
     print(f"\nexplained after {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_the_simulator_stops_on_ctrl_c_even_when_started_in_the_background(
+    stop: signal.Signals,
+) -> None:
+    """A script's ``g2a-tray simulate &`` inherits SIGINT as ignored: Ctrl+C (or the
+    test's SIGINT) then did nothing and the simulator ran on."""
+    ignoring = 'trap "" INT; exec "$0" "$@"'  # what a shell's `&` does to its child
+    proc = subprocess.Popen(
+        ["sh", "-c", ignoring, sys.executable, "-m", "g2a_tray", "simulate", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert "GoToAssist simulator on" in proc.stdout.readline()
+    proc.send_signal(stop)
+    try:
+        assert proc.wait(10) == 0
+    finally:
+        proc.kill()
