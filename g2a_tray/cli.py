@@ -12,22 +12,27 @@ fast (tests/process/test_app_process.py checks what they import).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from g2a_tray import __version__
 
-if TYPE_CHECKING:  # imported when used: --version and --help import nearly nothing
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (mypy knows it)
+if TYPE_CHECKING:  # imported when used: a client verb imports nearly nothing
+    import argparse
     from collections.abc import Callable
 
+    from g2a_tray.core.instance.client_paths import ClientPaths
     from g2a_tray.core.paths import AppPaths
+
+    Paths = AppPaths | ClientPaths
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2  # the same as g2a_tray.client's
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="g2a-tray",
         description="Start GoToAssist attended sessions from the system tray.",
@@ -175,9 +180,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+# The client verbs as a desktop shortcut or a script calls them, with nothing argparse
+# would have to read: answered without it. Anything else (an option, --help, a mistake)
+# goes through argparse, which says what is wrong.
+QUICK: dict[str, tuple[int, int]] = {  # verb: (fewest, most) positional arguments
+    "new-session": (0, 0),
+    "history": (0, 0),
+    "quit": (0, 0),
+    "start": (1, 1),
+    "open": (0, 1),
+}
+
+
+def _quick(argv: list[str]) -> int | None:
+    """The exit code of a plain client verb, or None when argparse must read ``argv``."""
+    if argv == ["--version"]:
+        print(f"g2a-tray {__version__}")
+        return EXIT_OK
+    if not argv or argv[0] not in QUICK or any(a.startswith("-") for a in argv[1:]):
+        return None
+    verb, rest = argv[0], argv[1:]
+    fewest, most = QUICK[verb]
+    if not fewest <= len(rest) <= most:
+        return None
+    from g2a_tray.core.instance.client_paths import ClientPaths
+
+    paths = ClientPaths()
+    if verb == "start":
+        return _guarded(lambda: _start_ticket(paths, rest[0]))
+    if verb == "open":
+        return _guarded(lambda: _open_link(paths, rest[0] if rest else ""))
+    return _guarded(lambda: CLIENT_VERBS[verb](paths))
+
+
+def _guarded(verb: Callable[[], int]) -> int:
+    """Run a verb; what it tells the user goes to stderr with its exit code."""
     from g2a_tray.client import ClientError
+
+    try:
+        return verb()
+    except ClientError as exc:
+        sys.stderr.write(f"g2a-tray: {exc}\n")
+        return exc.code
+    except BrokenPipeError:
+        # "g2a-tray status --json | head": the reader has what it wanted. Point stdout at
+        # nothing so that the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    quick = _quick(argv)
+    if quick is not None:
+        return quick
+    args = build_parser().parse_args(argv)
     from g2a_tray.core.paths import AppPaths
 
     paths = AppPaths.default()
@@ -190,17 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         from g2a_tray.logging_setup import setup_console_logging
 
         setup_console_logging(verbose=args.verbose)
-    try:
-        return VERBS[command](args, paths)
-    except ClientError as exc:
-        sys.stderr.write(f"g2a-tray: {exc}\n")
-        return exc.code
-    except BrokenPipeError:
-        # "g2a-tray status --json | head": the reader has what it wanted. Point stdout at
-        # nothing so that the interpreter's final flush does not fail again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+    return _guarded(lambda: VERBS[command](args, paths))
 
 
 def _run(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -220,7 +268,7 @@ def _run(args: argparse.Namespace, paths: AppPaths) -> int:
     return run_app(paths, background, verbose=args.verbose)
 
 
-def _show(paths: AppPaths, *, form: bool, start_app: bool = True) -> int:
+def _show(paths: Paths, *, form: bool, start_app: bool = True) -> int:
     """A window of the running app (started if needed): the form or the history."""
     from g2a_tray.client import request_app
     from g2a_tray.core.instance.activation import Activation
@@ -233,28 +281,32 @@ def _show(paths: AppPaths, *, form: bool, start_app: bool = True) -> int:
     return EXIT_OK
 
 
-def _start(args: argparse.Namespace, paths: AppPaths) -> int:
+def _start(args: argparse.Namespace, paths: Paths) -> int:
+    return _start_ticket(paths, args.partner_object, args.partner_object_url, args.layout)
+
+
+def _start_ticket(
+    paths: Paths, partner_object: str, partner_object_url: str = "", layout: str | None = None
+) -> int:
     from g2a_tray.core.instance.protocol import Command, request
 
     message = request(
-        Command.START,
-        partnerObject=args.partner_object,
-        partnerObjectUrl=args.partner_object_url,
+        Command.START, partnerObject=partner_object, partnerObjectUrl=partner_object_url
     )
-    if args.layout is not None:
-        message["layout"] = args.layout
+    if layout is not None:
+        message["layout"] = layout
     return _start_and_print(paths, message)
 
 
-def _open(args: argparse.Namespace, paths: AppPaths) -> int:
+def _open_link(paths: Paths, link: str) -> int:
     from g2a_tray.core.instance.protocol import Command, request
 
-    if not args.link.strip():  # a menu launch of the desktop entry: "g2a-tray open %u"
+    if not link.strip():  # a menu launch of the desktop entry: "g2a-tray open %u"
         return _show(paths, form=True)
-    return _start_and_print(paths, request(Command.OPEN_LINK, url=args.link))
+    return _start_and_print(paths, request(Command.OPEN_LINK, url=link))
 
 
-def _start_and_print(paths: AppPaths, message: dict[str, str]) -> int:
+def _start_and_print(paths: Paths, message: dict[str, str]) -> int:
     """``start`` and ``open LINK``: the session's URL on stdout, exit 1 when the browser
     did not take it (the user opens it by hand)."""
     from g2a_tray.client import request_app
@@ -269,7 +321,7 @@ def _start_and_print(paths: AppPaths, message: dict[str, str]) -> int:
     return EXIT_OK
 
 
-def _quit(_args: argparse.Namespace, paths: AppPaths) -> int:
+def _quit(paths: Paths) -> int:
     from g2a_tray.client import quit_app
 
     if not quit_app(paths):
@@ -322,13 +374,20 @@ def _demo(args: argparse.Namespace, _paths: AppPaths) -> int:
     return run_demo(args.auto, args.ticket, relay=args.relay)
 
 
+# The client verbs that take nothing but the profile (the quick path uses these too).
+CLIENT_VERBS: dict[str, Callable[[Paths], int]] = {
+    "new-session": lambda paths: _show(paths, form=True),
+    "history": lambda paths: _show(paths, form=False),
+    "quit": _quit,
+}
+
 VERBS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
     "run": _run,
-    "new-session": lambda _args, paths: _show(paths, form=True),
-    "history": lambda _args, paths: _show(paths, form=False),
+    "new-session": lambda _args, paths: CLIENT_VERBS["new-session"](paths),
+    "history": lambda _args, paths: CLIENT_VERBS["history"](paths),
     "start": _start,
-    "open": _open,
-    "quit": _quit,
+    "open": lambda args, paths: _open_link(paths, args.link),
+    "quit": lambda _args, paths: _quit(paths),
     "desktop-integration": _desktop_integration,
     "status": _status,
     "simulate": _simulate,
@@ -337,6 +396,8 @@ VERBS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
 
 
 def _positive(text: str) -> int:
+    import argparse
+
     try:
         value = int(text)
     except ValueError:
@@ -347,6 +408,8 @@ def _positive(text: str) -> int:
 
 
 def _auto_timing(text: str) -> tuple[float, float]:
+    import argparse
+
     try:
         join_s, end_s = (float(part) for part in text.split(","))
     except ValueError:

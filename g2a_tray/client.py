@@ -14,20 +14,23 @@ on that platform. That is why this module sits above ``qt/``, not in the core.
 
 from __future__ import annotations
 
+import _socket  # the socket module's C half: ``socket`` itself imports enum and selectors
 import os
-import socket
-import struct
 import sys
 import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from g2a_tray.core.instance import protocol
 
-if TYPE_CHECKING:  # imported when used: a verb that only sends a request needs neither
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (mypy knows it)
+if TYPE_CHECKING:  # imported when used: a verb that only sends a request needs none
     import subprocess
+    from pathlib import Path
+    from typing import Any
 
+    from g2a_tray.core.instance.client_paths import ClientPaths
     from g2a_tray.core.paths import AppPaths
+
+    Paths = AppPaths | ClientPaths
 
 CONNECT_TIMEOUT_S = 1.0
 REPLY_TIMEOUT_S = 10.0
@@ -52,11 +55,10 @@ class ClientError(Exception):
         self.code = code
 
 
-def _peer_uid(sock: socket.socket, path: str) -> int:
-    if hasattr(socket, "SO_PEERCRED"):
-        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        _pid, uid, _gid = struct.unpack("3i", creds)
-        return int(uid)
+def _peer_uid(sock: _socket.socket, path: str) -> int:
+    if hasattr(_socket, "SO_PEERCRED"):
+        creds = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)  # struct ucred
+        return int.from_bytes(creds[4:8], sys.byteorder, signed=True)  # pid, *uid*, gid
     return os.stat(path).st_uid  # macOS/BSD: the folder is private; check the file too
 
 
@@ -76,7 +78,7 @@ def send_request(
             return send_request_qt(name, message, int(timeout_s * 1000))
         except ConnectionRefusedError as exc:
             raise NotRunning(str(exc)) from None
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         sock.settimeout(CONNECT_TIMEOUT_S)
         try:
@@ -117,7 +119,7 @@ def is_running(name: str) -> bool:
         return False
 
 
-def socket_name_for(paths: AppPaths) -> str:
+def socket_name_for(paths: Paths) -> str:
     """The running app's socket for this profile (raises ClientError when the private
     folder it lives in is not safe to use)."""
     try:
@@ -135,7 +137,7 @@ def _send(name: str, message: dict[str, Any]) -> dict[str, Any]:
         raise ClientError(f"the running g2a-tray did not answer properly: {exc}") from None
 
 
-def request_app(paths: AppPaths, message: dict[str, Any], *, start_app: bool) -> dict[str, Any]:
+def request_app(paths: Paths, message: dict[str, Any], *, start_app: bool) -> dict[str, Any]:
     """Send ``message`` to the running app, starting one first if asked to; an answer
     that is not ``ok`` raises ClientError with the app's reason (exit code 2)."""
     name = socket_name_for(paths)
@@ -160,7 +162,7 @@ def request_app(paths: AppPaths, message: dict[str, Any], *, start_app: bool) ->
     return response
 
 
-def quit_app(paths: AppPaths) -> bool:
+def quit_app(paths: Paths) -> bool:
     """Ask the running app to quit and return once it has really gone (its port,
     shortcut and database released), so that a script can start another at once.
     False when none was running."""
@@ -187,13 +189,14 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     try:  # an exited child its parent has not reaped yet (a zombie) has gone too
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            stat = fh.read()
     except OSError:
         return True
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def _spawn_app(paths: AppPaths) -> tuple[subprocess.Popen[bytes], Path]:
+def _spawn_app(paths: Paths) -> tuple[subprocess.Popen[bytes], Path]:
     """Start the tray app as its own process, detached from this terminal. Its stderr
     goes to a file beside the log: what it says if it dies before it can log (Qt finding
     no display, a broken install) is what the user needs to read."""

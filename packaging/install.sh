@@ -40,4 +40,6 @@ fi
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q .
+
+bash packaging/lean_launcher.sh "$VENV"
 echo "g2a-tray is installed: $VENV/bin/g2a-tray"

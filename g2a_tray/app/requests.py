@@ -1,7 +1,7 @@
 """Answers to later ``g2a-tray`` processes (the instance socket), one handler a command.
 
 A request was checked against the protocol's command table (core/instance/protocol.py)
-before it comes here, so its ``cmd`` is a :class:`Command` and its arguments are known.
+before it comes here, so its ``cmd`` is one of :class:`Command` and its arguments are known.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Requests(QObject):
         self._quit = quit_app
         self._link_notice: QMessageBox | None = None
         self._links_refused = 0
-        self._handlers: dict[Command, Callable[[dict[str, Any]], Answer]] = {
+        self._handlers: dict[str, Callable[[dict[str, Any]], Answer]] = {
             Command.PING: self._ping,
             Command.SHOW_FORM: lambda r: _soon(
                 windows.show_form, r.get("partnerObject", ""), Activation.from_request(r)
@@ -61,7 +61,7 @@ class Requests(QObject):
         }
 
     def handle(self, request: dict[str, Any]) -> Answer:
-        return self._handlers[Command(request["cmd"])](request)
+        return self._handlers[request["cmd"]](request)
 
     def _ping(self, _request: dict[str, Any]) -> dict[str, Any]:
         return {

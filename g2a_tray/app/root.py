@@ -39,6 +39,8 @@ from g2a_tray.qt.tray import TrayController
 
 log = logging.getLogger(__name__)
 
+FORM_AHEAD_MS = 1500  # after start-up's own work (listener, relay, history check)
+
 
 class TrayApp(QObject):
     """One running g2a-tray: its parts, and when they start and stop."""
@@ -147,6 +149,9 @@ class TrayApp(QObject):
         # Grabbing the key needs its own X connection (or a D-Bus round trip): after the
         # icon is up, so the icon does not wait for it.
         QTimer.singleShot(0, self.reconfigure.apply_shortcut)
+        # The form is built while nothing else is going on, so that the shortcut's first
+        # press only shows it (a tray app is idle a second after its icon appeared).
+        QTimer.singleShot(FORM_AHEAD_MS, self.windows.build_form_ahead)
 
     def quit(self) -> None:
         """End the app whatever is open: forms, dialogs, message boxes, file choosers.

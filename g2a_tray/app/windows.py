@@ -96,6 +96,16 @@ class Windows(QObject):
             self.quick_form = form
         return self.quick_form
 
+    def build_form_ahead(self) -> None:
+        """Build, fill, lay out and paint the form once, hidden, so that showing it later
+        is only a show: widgets, style, fonts and the glyph cache are ready by then."""
+        if self.quick_form is not None:
+            return
+        form = self.form()
+        form.prepare(self._settings)
+        form.grab()  # one paint into a pixmap: polish, layout and fonts, without a window
+        log.debug("quick form built ahead")
+
     def show_form(self, partner_object: str = "", activation: Activation = NONE) -> None:
         """The form, ready for a ticket: empty (or showing ``partner_object``) when it
         comes back, its text selected when it was already up, so typing replaces it."""

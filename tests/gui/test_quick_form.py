@@ -353,3 +353,47 @@ def test_a_notice_waits_while_the_form_is_up_and_shows_when_it_goes(
     assert box.isVisible()
     box.close()
     assert not app.notices.is_up(box)
+
+
+@pytest.mark.usefixtures("has_tray")
+def test_the_form_is_built_once_ahead_and_only_shown_after(
+    app: TrayApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut's press must only show the form: it is built while the app is idle
+    after start, and every later new-session shows that same form."""
+    built: list[QuickForm] = []
+    real_init = QuickForm.__init__
+
+    def counting_init(self: QuickForm, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuickForm, "__init__", counting_init)
+    app.windows.build_form_ahead()  # what start() schedules for FORM_AHEAD_MS later
+    assert len(built) == 1 and not built[0].isVisible()
+    for _ in range(3):
+        app.windows.show_form()
+        assert app.windows.form().isVisible()
+        qtbot.keyClick(app.windows.form().partner_object, Qt.Key.Key_Escape)
+    app.windows.build_form_ahead()  # a second call builds nothing
+    assert built == [app.windows.quick_form]
+
+
+@pytest.mark.usefixtures("has_tray")
+def test_start_schedules_the_form_to_be_built_ahead(
+    qapp: QApplication, profile: Profile, qtbot: QtBot
+) -> None:
+    from g2a_tray.app import root
+
+    profile.write_settings(SETTINGS)
+    tray_app = TrayApp(qapp, AppPaths.default(), opener=UrlRecorder())
+    tray_app.start()
+    try:
+        assert tray_app.windows.quick_form is None  # not on the way to the icon
+        qtbot.waitUntil(
+            lambda: tray_app.windows.quick_form is not None, timeout=root.FORM_AHEAD_MS + 3000
+        )
+        assert not tray_app.windows.quick_form.isVisible()
+    finally:
+        tray_app.tray.hide()
+        tray_app.shutdown()

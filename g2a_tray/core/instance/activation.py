@@ -11,10 +11,10 @@ the technician types into nothing. Qt-free: the client verbs send it, the app us
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (mypy knows it)
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
 # Both are opaque strings from the desktop; anything else in these variables (a stray
 # value, a very long one) is dropped rather than passed on.

@@ -6,24 +6,32 @@ line and reads one response line. Qt-free so the client and the tests need no Qt
 
 Request:  ``{"v": 1, "cmd": <one of COMMANDS>, ...text arguments}``
 Response: ``{"v": 1, "ok": true, ...results}`` or ``{"v": 1, "ok": false, "error": "…"}``
+
+This module is on the path of every keyboard shortcut's ``g2a-tray new-session``, so it
+imports only what a fresh interpreter has already loaded (``os``, ``stat``, ``sys``):
+no ``enum``, ``pathlib``, ``typing`` or ``json`` at import time. Lines are read and
+written with CPython's own C JSON codec (``_json``, what ``json`` itself uses), without
+the ``json`` package's ``re``; ``json`` stands in on other Pythons.
+tests/process/test_client_imports.py holds the client verbs to a list of modules.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
-from enum import StrEnum
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows it)
+if TYPE_CHECKING:
+    from typing import Any
 
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 16 * 1024  # a request is a few short strings; an answer a URL or two
 
 
-class Command(StrEnum):
-    """Every request the running app answers; the client and the app both use these."""
+class Command:
+    """Every request the running app answers; the client and the app both use these.
+    (Plain strings, not an enum: ``enum`` costs a shortcut's client several ms.)"""
 
     PING = "ping"
     SHOW_FORM = "show-form"
@@ -38,7 +46,7 @@ class Command(StrEnum):
 ACTIVATION = ("activationToken", "startupId")
 
 # The text arguments each command takes (all optional): the one table of the protocol.
-COMMANDS: dict[Command, tuple[str, ...]] = {
+COMMANDS: dict[str, tuple[str, ...]] = {
     Command.PING: (),
     Command.SHOW_FORM: ("partnerObject", *ACTIVATION),
     Command.SHOW_HISTORY: ACTIVATION,
@@ -48,11 +56,11 @@ COMMANDS: dict[Command, tuple[str, ...]] = {
 }
 
 
-def request(cmd: Command, **arguments: str) -> dict[str, Any]:
+def request(cmd: str, **arguments: str) -> dict[str, Any]:
     """A request for ``cmd``; an argument the command does not take is a bug here."""
     unknown = set(arguments) - set(COMMANDS[cmd])
     assert not unknown, f"{cmd} takes no {sorted(unknown)}"
-    return {"cmd": cmd.value, **arguments}
+    return {"cmd": cmd, **arguments}
 
 
 class ProtocolError(ValueError):
@@ -63,7 +71,7 @@ class UnsafeRuntimeDir(Exception):
     """The folder for the socket is not private to this user; the message says what to do."""
 
 
-def runtime_dir() -> Path:
+def runtime_dir() -> str:
     """A folder only this user can enter, for the socket and its lock (Unix).
 
     ``$XDG_RUNTIME_DIR`` (private by the XDG spec; ``/run/user/<uid>`` on systemd
@@ -74,8 +82,11 @@ def runtime_dir() -> Path:
     uid = os.getuid()
     folder = _socket_folder(uid)
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        info = folder.lstat()
+        try:  # noqa: SIM105  # contextlib is not loaded yet in a client verb
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        info = os.lstat(folder)
     except OSError as exc:
         raise UnsafeRuntimeDir(f"cannot create {folder}: {exc.strerror or exc}") from None
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
@@ -88,7 +99,7 @@ def runtime_dir() -> Path:
         )
     if info.st_mode & 0o077:
         try:
-            folder.chmod(0o700)  # ours, but too open (an old umask): close it
+            os.chmod(folder, 0o700)  # ours, but too open (an old umask): close it
         except OSError as exc:
             raise UnsafeRuntimeDir(f"cannot make {folder} private: {exc}") from None
     return folder
@@ -100,36 +111,41 @@ MAX_SOCKET_PATH = 107
 SOCKET_FILE_BYTES = len("/instance-") + 16 + len(".sock")
 
 
-def _socket_folder(uid: int) -> Path:
+def _fits(folder: str) -> bool:
+    return len(os.fsencode(folder)) + SOCKET_FILE_BYTES <= MAX_SOCKET_PATH
+
+
+def _socket_folder(uid: int) -> str:
     """The first candidate whose socket path fits: ``$XDG_RUNTIME_DIR/g2a-tray``, then
     ``<TMPDIR>/g2a-tray-<uid>``, then ``/tmp/g2a-tray-<uid>`` (a deep XDG_RUNTIME_DIR, as
     some containers and remote sessions set, must not keep the app from starting)."""
+    base = os.environ.get("XDG_RUNTIME_DIR", "")
+    first = os.path.join(base, "g2a-tray")
+    if base and os.path.isabs(base) and os.path.isdir(base) and _fits(first):
+        return first  # a desktop session's: tempfile (and what it imports) is not needed
     import tempfile
 
-    base = os.environ.get("XDG_RUNTIME_DIR", "")
-    candidates = []
-    if base and Path(base).is_absolute() and Path(base).is_dir():
-        candidates.append(Path(base) / "g2a-tray")
-    candidates += [Path(tempfile.gettempdir()) / f"g2a-tray-{uid}", Path(f"/tmp/g2a-tray-{uid}")]
+    candidates = [os.path.join(tempfile.gettempdir(), f"g2a-tray-{uid}"), f"/tmp/g2a-tray-{uid}"]
     for folder in candidates:
-        if len(os.fsencode(str(folder))) + SOCKET_FILE_BYTES <= MAX_SOCKET_PATH:
+        if _fits(folder):
             return folder
     raise UnsafeRuntimeDir(
-        f"the folder for g2a-tray's socket ({candidates[0]}) has a path too long for a "
-        f"Unix socket (at most {MAX_SOCKET_PATH + 1} bytes): set XDG_RUNTIME_DIR or TMPDIR "
-        "to a shorter folder"
+        f"the folder for g2a-tray's socket ({first if base else candidates[0]}) has a path "
+        f"too long for a Unix socket (at most {MAX_SOCKET_PATH + 1} bytes): set "
+        "XDG_RUNTIME_DIR or TMPDIR to a shorter folder"
     )
 
 
-def socket_name(config_dir: Path) -> str:
+def socket_name(config_dir: str | os.PathLike[str]) -> str:
     """Where the running app listens, for one user and one config folder.
 
     On Unix a full socket path inside :func:`runtime_dir` (raises UnsafeRuntimeDir);
     on Windows a named pipe name (pipes are per session and carry the user's ACL).
     Two config folders give two names (two independent apps side by side); the hash
-    keeps the path short enough for a Unix socket.
+    keeps the path short enough for a Unix socket. (``os.path.realpath`` is what
+    ``Path.resolve`` does: the same name whichever the caller holds.)
     """
-    digest = _sha256_hex(str(config_dir.resolve()).encode("utf-8"))[:16]
+    digest = _sha256_hex(os.path.realpath(os.fspath(config_dir)).encode("utf-8"))[:16]
     if sys.platform == "win32":
         import getpass
 
@@ -139,7 +155,7 @@ def socket_name(config_dir: Path) -> str:
             user = "user"
         safe_user = "".join(ch for ch in user if ch.isalnum())[:32] or "user"
         return f"g2a-tray-{safe_user}-{digest}"
-    return str(runtime_dir() / f"instance-{digest}.sock")
+    return os.path.join(runtime_dir(), f"instance-{digest}.sock")
 
 
 def _sha256_hex(data: bytes) -> str:
@@ -182,14 +198,75 @@ class LineBuffer:
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    return json.dumps({"v": PROTOCOL_VERSION, **message}, ensure_ascii=True).encode() + b"\n"
+    return _dumps({"v": PROTOCOL_VERSION, **message}).encode() + b"\n"
+
+
+class _ScanContext:
+    """What CPython's C scanner reads from ``json.JSONDecoder``: the defaults of
+    ``json.loads``, except that NaN and Infinity are refused."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+
+    @staticmethod
+    def parse_constant(name: str) -> float:
+        raise ValueError(f"{name} is not allowed")
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    """One flat object of text, numbers and booleans (every request is one), as
+    ``json.dumps(..., ensure_ascii=True)`` writes it; anything else goes to ``json``."""
+    try:
+        from _json import encode_basestring_ascii as quote
+    except ImportError:
+        return str(_json_module().dumps(message, ensure_ascii=True))
+    parts = []
+    for key, item in message.items():
+        if item is None:
+            text = "null"
+        elif isinstance(item, bool):
+            text = "true" if item else "false"
+        elif isinstance(item, int):
+            text = str(item)
+        elif isinstance(item, str):
+            text = quote(item)
+        else:  # not flat: the json package writes it
+            return str(_json_module().dumps(message, ensure_ascii=True))
+        parts.append(f"{quote(str(key))}: {text}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _json_module() -> Any:
+    import json
+
+    return json
+
+
+def _loads(text: str) -> object:
+    """``json.loads`` through its C scanner (``_json``), so that a client does not
+    import the ``json`` package (and ``re`` with it); ``json`` on other Pythons."""
+    try:
+        from _json import make_scanner
+    except ImportError:
+        return _json_module().loads(text)
+    body = text.strip(" \t\r\n")
+    try:
+        found, end = make_scanner(_ScanContext())(body, 0)  # type: ignore[arg-type]
+    except StopIteration:
+        raise ValueError("no JSON value") from None
+    if end != len(body):
+        raise ValueError("extra data after the JSON value")
+    return found
 
 
 def _decode(line: bytes) -> dict[str, Any]:
     if len(line) > MAX_LINE_BYTES:
         raise ProtocolError("message too long")
     try:
-        message = json.loads(line.decode("utf-8"))
+        message = _loads(line.decode("utf-8"))
     except RecursionError:
         raise ProtocolError("not JSON: nested too deeply") from None
     except ValueError as exc:  # bad UTF-8, bad JSON, numbers past int's digit limit
@@ -205,18 +282,17 @@ def _decode(line: bytes) -> dict[str, Any]:
 
 
 def decode_request(line: bytes) -> dict[str, Any]:
-    """The request as a dict whose ``cmd`` is a :class:`Command` and whose other keys
+    """The request as a dict whose ``cmd`` is one of :class:`Command` and whose other keys
     are the text arguments that command takes (unknown ones are refused)."""
     message = _decode(line)
-    try:
-        cmd = Command(str(message.get("cmd")))
-    except ValueError:
-        raise ProtocolError(f"unknown command {message.get('cmd')!r}") from None
+    cmd = message.get("cmd")
+    if not isinstance(cmd, str) or cmd not in COMMANDS:
+        raise ProtocolError(f"unknown command {str(cmd)[:40]!r}")
     for key, value in message.items():
         if key in ("v", "cmd"):
             continue
         if key not in COMMANDS[cmd]:
-            raise ProtocolError(f"{cmd.value} takes no argument {key[:40]!r}")
+            raise ProtocolError(f"{cmd} takes no argument {key[:40]!r}")
         if not isinstance(value, str):
             raise ProtocolError(f"argument {key!r} must be text")
     return {**message, "cmd": cmd}

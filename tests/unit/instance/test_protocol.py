@@ -98,7 +98,7 @@ def test_every_command_in_the_table_round_trips_with_its_arguments() -> None:
     for cmd, arguments in p.COMMANDS.items():
         line = p.encode(p.request(cmd, **{name: "x" for name in arguments}))
         decoded = p.decode_request(line.rstrip(b"\n"))
-        assert decoded["cmd"] is cmd and all(decoded[name] == "x" for name in arguments)
+        assert decoded["cmd"] == cmd and all(decoded[name] == "x" for name in arguments)
 
 
 def test_line_buffer_gives_the_first_whole_line_however_it_arrives() -> None:
@@ -143,3 +143,31 @@ def test_a_deep_runtime_dir_falls_back_to_a_short_private_folder(
         server.bind(name)  # the path really is one a socket can have
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"v": 1, "cmd": "start", "partnerObject": '4711 "é" \\ \n\t\u2028'},
+        {"v": 1, "ok": True, "pid": 42, "error": None, "shortcut": ""},
+        {"v": 1, "ok": False, "nested": {"a": [1, 2.5]}},  # not flat: json writes it
+    ],
+)
+def test_the_lean_codec_writes_and_reads_what_json_does(message: dict[str, object]) -> None:
+    """The client's JSON goes through CPython's C codec (no json package, no re): the
+    bytes must be json's own, and what it reads json's reading."""
+    import json
+
+    from g2a_tray.core.instance.protocol import _dumps, _loads
+
+    assert _dumps(message) == json.dumps(message, ensure_ascii=True)
+    assert _loads(_dumps(message)) == message
+    assert _loads("  " + json.dumps(message) + "\r\n") == json.loads(json.dumps(message))
+
+
+@pytest.mark.parametrize("text", ["", "{", '{"a": 1} x', "NaN", '{"a": NaN}', "[1,]", "{'a': 1}"])
+def test_the_lean_codec_refuses_what_is_not_one_json_value(text: str) -> None:
+    from g2a_tray.core.instance.protocol import _loads
+
+    with pytest.raises(ValueError):
+        _loads(text)
