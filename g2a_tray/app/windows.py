@@ -104,7 +104,7 @@ class Windows(QObject):
         form = self.form()
         form.prepare(self._settings)
         form.grab()  # one paint into a pixmap: polish, layout and fonts, without a window
-        log.debug("quick form built ahead")
+        log.info("quick form built ahead")
 
     def show_form(self, partner_object: str = "", activation: Activation = NONE) -> None:
         """The form, ready for a ticket: empty (or showing ``partner_object``) when it

@@ -4,8 +4,10 @@
         [--history 100000] [--growth]
 
 Table 1 — g2a-tray against what it should cost: time to the tray icon and peak memory
-1 s after start against a bare PySide6 tray icon; the client verbs against the venv's
-``python -c pass``; CPU and wake-ups while idle against the bare icon.
+1 s after start against a bare PySide6 tray icon; the client verbs, installed as
+install.sh installs them, against that venv's ``python -c pass``; the hot path
+(bench_hot_path.py: new-session and the shortcut to the form, Enter to the browser, on
+X11 and on Wayland); CPU and wake-ups while idle against the bare icon.
 Table 2 — a history of ``--history`` launches against an empty one: time to the icon,
 ``status --json`` (time and memory), ``status --json --limit 10``, the history window
 from ``g2a-tray history`` to visible, the Recent-sessions queries.
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.benchmarks.bench_hot_path import lean_venv, wayland_hot_path, x11_hot_path
 from tests.helpers.app_process import AppProcess
 from tests.helpers.desktop import Desktop, start_desktop
 from tests.helpers.procs import ROOT, wait_for
@@ -214,24 +217,38 @@ def startup(desk: Desktop, empty: Profile, full: Profile, runs: int) -> list[Row
     ]
 
 
-def cli(desk: Desktop, profile: Profile, runs: int) -> list[Row]:
-    env = desk.env(profile)
+def cli(desk: Desktop, profile: Profile, runs: int, venv: Path) -> list[Row]:
+    """The verbs as installed (bench_hot_path.lean_venv: non-editable, install.sh's
+    launcher) against that venv's ``python -c pass``, with XDG_RUNTIME_DIR set as on a
+    desktop."""
+    runtime = profile.root / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    env = {**desk.env(profile), "XDG_RUNTIME_DIR": str(runtime)}
     app = AppProcess(profile, env)
-    app.start()
+    app.proc = app.popen("run")
+    python = str(venv / "bin" / "python")
     try:
-        script = str(Path(sys.executable).parent / "g2a-tray")
+        script = str(venv / "bin" / "g2a-tray")
+        wait_for(
+            lambda: (
+                subprocess.run([script, "history"], env=env, capture_output=True).returncode == 0
+            ),
+            20,
+            "the app",
+        )
         verbs = {
             "g2a-tray new-session": [script, "new-session"],
             "g2a-tray start 4711": [script, "start", "4711"],
             "g2a-tray --version": [script, "--version"],
             "g2a-tray status --limit 5": [script, "status", "--limit", "5"],
         }
-        cases = {"pass": lambda: run_once([sys.executable, "-c", "pass"], env)}
+        cases = {"pass": lambda: run_once([python, "-c", "pass"], env)}
         for name, cmd in verbs.items():
             cases[name] = lambda cmd=cmd: run_once(cmd, env)
         r = interleaved(cases, runs)
     finally:
-        app.stop()
+        subprocess.run([script, "quit"], env=env, capture_output=True, timeout=30)
+        app.proc.wait(20)
     base = median([x[0] for x in r["pass"]])
     return [
         (
@@ -506,7 +523,10 @@ def main() -> None:
             if args.only in (None, "first", "second"):
                 first = startup(desk, empty, full, args.runs)
             if args.only in (None, "first"):
-                first += cli(desk, empty, args.runs)
+                venv = lean_venv(Path(tmp) / "venv")
+                first += cli(desk, empty, args.runs, venv)
+                first += x11_hot_path(desk, venv, args.runs, Path(tmp))
+                first += wayland_hot_path(venv, args.runs, Path(tmp))
                 first += idle(desk, Profile.create(Path(tmp) / "idle"), args.idle)
                 table("Against a bare tray icon and `python -c pass`", first[:2] + first[3:])
             if args.only in (None, "second"):
