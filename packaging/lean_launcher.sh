@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Usage: bash packaging/lean_launcher.sh VENV
 #
-# pip's launcher (VENV/bin/g2a-tray) imports re only to tidy argv[0]: about 14 ms, more
-# than a client verb's own work, on every `g2a-tray new-session` a desktop shortcut runs.
+# An older pip's launcher (VENV/bin/g2a-tray; pip 23.2 here, where install.sh could not
+# upgrade pip) imports re only to tidy argv[0]: about 14 ms, more than a client verb's own
+# work, on every `g2a-tray new-session` a desktop shortcut runs (pip 26's does not).
 # This replaces it with one that only calls the command line, when pip wrote a plain
 # "#!/path/python" first line (a path it had to wrap in /bin/sh keeps pip's launcher).
 # Run by packaging/install.sh, and by tests/benchmarks/bench_performance.py for its venv.

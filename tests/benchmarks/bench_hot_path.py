@@ -362,6 +362,7 @@ def wayland_hot_path(venv: Path, runs: int, workdir: Path) -> list[Row]:
         sway.key("Escape")
         time.sleep(2.5)  # a bench, not a test: past FORM_AHEAD_MS, the app idle again
         bare_show, new_session, python = [], [], []
+        missed = 0
         for _ in range(runs):
             python.append(_python_start(venv, env))
             started = _send(bare_name, b"s")
@@ -371,10 +372,16 @@ def wayland_hot_path(venv: Path, runs: int, workdir: Path) -> list[Row]:
             started = time.perf_counter()
             subprocess.Popen([launcher, "new-session"], env=env)
             try:
-                new_session.append(focus.mapped(sway, app.pid, FORM) - started)
+                new_session.append(focus.mapped(sway, app.pid, FORM, timeout=3) - started)
             except SystemExit:
-                print(_log(profile)[-2500:], file=sys.stderr)
-                raise
+                # sway 1.7 now and then sends no "new" event for the form it did map
+                # (its tree shows it, focused): that sample is lost, not the form.
+                wait_for(
+                    lambda: any(w.focused and w.title.startswith(FORM) for w in sway.windows()),
+                    5,
+                    "the form focused",
+                )
+                missed += 1
             sway.key("Escape")
             time.sleep(0.3)
     finally:
@@ -386,10 +393,11 @@ def wayland_hot_path(venv: Path, runs: int, workdir: Path) -> list[Row]:
     b, py = median(bare_show), median(python)
     return [
         (
-            "`new-session` → form has the keys (Wayland, sway)",
-            ms(median(new_session)),
+            "`new-session` → form has the keys (Wayland, sway)"
+            + (f" ({missed} of {runs} not seen: no sway event)" if missed else ""),
+            ms(median(new_session)) if new_session else "—",
             f"python -c pass {ms(py)} + bare show {ms(b)}",
-            f"{median(new_session) / (py + b):.2f}×",
+            f"{median(new_session) / (py + b):.2f}×" if new_session else "—",
         )
     ]
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "packaging" / "install.sh"
 
 
-# What pip writes as bin/g2a-tray after its first line (the shebang).
+# What pip 23.2 writes as bin/g2a-tray after its first line (the shebang).
 PIP_LAUNCHER = """# -*- coding: utf-8 -*-
 import re
 import sys
@@ -117,8 +117,8 @@ def test_without_root_or_sudo_it_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_the_launcher_imports_nothing_but_the_command_line(tmp_path: Path) -> None:
-    """pip's launcher imports re (about 14 ms) to tidy argv[0]; every desktop shortcut's
-    `g2a-tray new-session` would pay it."""
+    """An older pip's launcher imports re (about 14 ms) to tidy argv[0]; every desktop
+    shortcut's `g2a-tray new-session` would pay it."""
     result = run(machine(tmp_path, uid=0, sudo=False, stale_lists=False))
     assert result.returncode == 0, result.stderr
     launcher = (tmp_path / "venv" / "bin" / "g2a-tray").read_text()
