@@ -254,7 +254,15 @@ class PortalBackend:
         portal reports the preferred key even when another component held it. Elsewhere
         (no kglobalaccel on the bus) the portal's word is taken."""
         from jeepney import DBusAddress, new_method_call
+        from jeepney.bus_messages import message_bus
 
+        # Asked only where it already runs: a call to its name would start kglobalaccel
+        # on a GNOME desktop that merely has it installed (D-Bus activation).
+        owned = router.send_and_get_reply(
+            message_bus.NameHasOwner(KGLOBALACCEL), timeout=CALL_TIMEOUT_S
+        )
+        if owned.header.message_type.name == "error" or not owned.body[0]:
+            return True  # not KDE: the portal's word is taken
         holder = DBusAddress(
             f"/component/{component}", bus_name=KGLOBALACCEL, interface=f"{KGLOBALACCEL}.Component"
         )

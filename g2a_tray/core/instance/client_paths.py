@@ -24,12 +24,18 @@ if TYPE_CHECKING:
 
 
 def xdg_config_dir() -> str | None:
-    """The config folder as platformdirs finds it on XDG systems; None elsewhere."""
+    """The config folder as platformdirs finds it on XDG systems: ``$XDG_CONFIG_HOME``
+    when it is an absolute path (the XDG spec ignores a relative one), else
+    ``$HOME/.config`` when HOME is absolute. None (platformdirs decides) for anything
+    else: another platform, or a HOME that is unset or relative."""
     if sys.platform in ("win32", "darwin"):
         return None
     base = os.environ.get("XDG_CONFIG_HOME", "")
-    if not base.strip():
-        base = os.path.expanduser("~/.config")
+    if not os.path.isabs(base):
+        home = os.environ.get("HOME", "")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".config")
     return os.path.join(base, APP_NAME)
 
 

@@ -1,0 +1,54 @@
+"""The client verbs find the config folder (and so the socket) without platformdirs:
+it must be the folder platformdirs gives the app, whatever the environment says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+import pytest
+
+from g2a_tray.core.instance.client_paths import ClientPaths, xdg_config_dir
+from g2a_tray.core.instance.protocol import socket_name
+from g2a_tray.core.paths import AppPaths
+
+
+@pytest.mark.parametrize(
+    "config_home", [None, "", "   ", "/tmp/some where/config", "relative/config"]
+)
+@pytest.mark.parametrize("home", ["absolute", "relative/home", None])
+def test_the_config_folder_is_the_one_platformdirs_finds(
+    config_home: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if home is None:
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", str(tmp_path / "home") if home == "absolute" else home)
+    if config_home is None:
+        monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CONFIG_HOME", config_home)
+    expected = platformdirs.user_config_dir("g2a-tray", appauthor=False)
+    assert xdg_config_dir() in (expected, None)  # None: platformdirs is asked
+    assert str(ClientPaths().config_dir) == str(AppPaths.default().config_dir) == expected
+
+
+def test_the_socket_name_is_the_same_from_a_path_or_its_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app names its socket from AppPaths (a Path), a client verb from the text."""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert socket_name(tmp_path / "link" / "g2a-tray") == socket_name(
+        str(tmp_path / "real" / "g2a-tray")
+    )
+
+
+def test_the_other_folders_come_from_app_paths_on_first_use(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    paths = ClientPaths()
+    assert paths.log_dir == AppPaths.default().log_dir
+    assert paths.log_file == AppPaths.default().log_file
