@@ -217,6 +217,51 @@ def startup(desk: Desktop, empty: Profile, full: Profile, runs: int) -> list[Row
     ]
 
 
+def rss_by_library(pid: int) -> dict[str, float]:
+    """Resident MiB of ``pid`` per mapped file (Qt's libraries, Python, …) and for the
+    anonymous memory (the heaps: Python's objects, Qt's allocations), from
+    /proc/PID/smaps."""
+    found: dict[str, float] = {}
+    name = "?"
+    with open(f"/proc/{pid}/smaps") as fh:
+        for line in fh:
+            head = line.split()
+            if head and "-" in head[0] and len(head) >= 5 and ":" not in head[0]:
+                path = head[5] if len(head) > 5 else "[anonymous]"
+                name = Path(path).name if path.startswith("/") else path
+                name = name.split(".so")[0] if ".so" in name else name
+            elif head and head[0] == "Rss:":
+                found[name] = found.get(name, 0.0) + int(head[1]) / 1024
+    return found
+
+
+def memory_breakdown(desk: Desktop, profile: Profile) -> list[Row]:
+    """Where the app's resident memory goes 1 s after start, beside the bare icon's:
+    the biggest differences, per library (what the RSS ratio is made of)."""
+
+    def resident(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("ready")
+        time.sleep(1)  # a bench: "1 s after start", as the RSS figure
+        found = rss_by_library(proc.pid)
+        proc.wait(30)
+        return found
+
+    bare = resident([sys.executable, "-c", BARE, ICON, "3"], app_env(desk, profile))
+    app = resident([*G2A, "run"], app_env(desk, profile, G2A_TRAY_BENCH_EXIT="3"))
+    names = sorted(set(bare) | set(app), key=lambda n: app.get(n, 0) - bare.get(n, 0))[::-1]
+    return [
+        (
+            f"RSS in {name}",
+            f"{app.get(name, 0):.1f} MiB",
+            f"bare icon {bare.get(name, 0):.1f} MiB",
+            f"{app.get(name, 0) - bare.get(name, 0):+.1f} MiB",
+        )
+        for name in names[:10]
+    ]
+
+
 def cli(desk: Desktop, profile: Profile, runs: int, venv: Path) -> list[Row]:
     """The verbs as installed (bench_hot_path.lean_venv: non-editable, install.sh's
     launcher) against that venv's ``python -c pass``, with XDG_RUNTIME_DIR set as on a
@@ -529,6 +574,10 @@ def main() -> None:
                 first += wayland_hot_path(venv, args.runs, Path(tmp))
                 first += idle(desk, Profile.create(Path(tmp) / "idle"), args.idle)
                 table("Against a bare tray icon and `python -c pass`", first[:2] + first[3:])
+                table(
+                    "Resident memory 1 s after start, the biggest differences",
+                    memory_breakdown(desk, Profile.create(Path(tmp) / "memory")),
+                )
             if args.only in (None, "second"):
                 second = [first[2], *growth_of_history(desk, empty, full, args.runs)]
                 table(f"A history of {args.history:,} launches against an empty one", second)
