@@ -110,12 +110,14 @@ class Windows(QObject):
         """The form, ready for a ticket: empty (or showing ``partner_object``) when it
         comes back, its text selected when it was already up, so typing replaces it."""
         form = self.form()
-        if self._form_dismissed or not form.isVisible():
-            if form.isVisible():
-                # Dismissed without a tray: minimised, or still up where the compositor
-                # ignores minimising (sway). Wayland lets no client un-minimise itself,
-                # so it comes back as a fresh window, on every platform alike.
-                form.hide()
+        fresh = self._form_dismissed or not form.isVisible()  # else: keep what was typed
+        if form.isVisible() and (self._form_dismissed or not form.isActiveWindow()):
+            # Dismissed without a tray (minimised, or still up where the compositor
+            # ignores minimising: sway), or minimised or buried by the user: Wayland lets
+            # no client un-minimise or raise itself, so the form comes back as a fresh
+            # window, on every platform alike.
+            form.hide()
+        if fresh:
             form.prepare(self._settings, partner_object)
             place_on_pointer_screen(form)
         elif partner_object:

@@ -397,3 +397,18 @@ def test_start_schedules_the_form_to_be_built_ahead(
     finally:
         tray_app.tray.hide()
         tray_app.shutdown()
+
+
+def test_a_form_left_up_behind_other_windows_keeps_its_text_selected(
+    app: TrayApp, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typed, then the technician clicked elsewhere: the shortcut brings the form back as
+    a fresh window (Wayland cannot raise a buried one) with what was typed, selected."""
+    form = app.windows.form()
+    qtbot.keyClicks(form.partner_object, "47")
+    monkeypatch.setattr(form, "isActiveWindow", lambda: False)  # another window has the keys
+    hidden: list[bool] = []
+    monkeypatch.setattr(form, "hide", lambda: hidden.append(True) or QuickForm.hide(form))
+    app.windows.show_form()
+    assert hidden == [True] and form.isVisible()
+    assert form.partner_object.text() == "47" and form.partner_object.selectedText() == "47"
