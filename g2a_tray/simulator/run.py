@@ -23,6 +23,9 @@ def run_simulator(  # noqa: PLR0913  # the simulate verb's options, each by keyw
 ) -> int:
     """Serve until Ctrl+C; 0 then, 1 (with the reason on stderr) when a port is taken.
     ``relay_port`` None: no relay."""
+    # First, before anything is printed: whoever read "simulator on …" may stop it at once
+    # (also when started in the background by a script).
+    interrupt_on_sigint_and_sigterm()
     try:
         server = SimulatorServer(Simulator(form_encoded=form_encoded, auto=auto), host, port)
     except OSError as exc:
@@ -42,13 +45,12 @@ def run_simulator(  # noqa: PLR0913  # the simulate verb's options, each by keyw
         sys.stderr.write(
             f"g2a-tray: note: the simulator is reachable from other computers on {host}.\n"
         )
-    print(f"GoToAssist simulator on {server.base_url}  (Ctrl+C stops it)")
-    print(f'Use it from g2a-tray: service_url = "{server.service_url}"', flush=True)
-    if relay is not None:
-        print(f"ntfy stand-in (relay) on {relay.url}")
-        print(f'Use it from g2a-tray: [relay] url = "{relay.url}"', flush=True)
-    interrupt_on_sigint_and_sigterm()  # also when started in the background by a script
-    try:
+    try:  # a Ctrl+C from the moment the first line is out ends it through the finally
+        print(f"GoToAssist simulator on {server.base_url}  (Ctrl+C stops it)")
+        print(f'Use it from g2a-tray: service_url = "{server.service_url}"', flush=True)
+        if relay is not None:
+            print(f"ntfy stand-in (relay) on {relay.url}")
+            print(f'Use it from g2a-tray: [relay] url = "{relay.url}"', flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
