@@ -16,7 +16,7 @@
   focus, from sway's own IPC event stream, against the bare show there.
 
 The client verbs run from a non-editable install with the launcher packaging/install.sh
-writes (packaging/lean_launcher.sh): an editable install's import hook loads pathlib,
+writes (packaging/lean_launcher.sh, tests/helpers/venvs.py): an editable install's import hook loads pathlib,
 re and enum into every ``python -c pass`` and hides what the verbs import.
 Prints figures; asserts nothing. Medians of interleaved runs.
 """
@@ -30,15 +30,15 @@ import select
 import socket
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from tests.helpers.desktop import Desktop, start_desktop
-from tests.helpers.procs import ROOT, wait_for
+from tests.helpers.procs import wait_for
 from tests.helpers.profile import Profile
+from tests.helpers.venvs import installed_venv
 from tests.helpers.wayland import Sway, start_sway
 
 FORM = "Start a GoToAssist session"
@@ -87,33 +87,6 @@ def _end(proc: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
-def lean_venv(where: Path) -> Path:
-    """g2a-tray installed non-editable (its dependencies borrowed from this venv), with
-    the launcher packaging/install.sh writes."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
-    site = Path(sysconfig.get_path("purelib", vars={"base": str(where), "platbase": str(where)}))
-    (site / "borrowed.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(where / "bin" / "python"),
-            "install",
-            "-q",
-            "--no-deps",
-            str(ROOT),
-        ],
-        check=True,
-        cwd=where,
-        timeout=300,
-        capture_output=True,
-    )
-    subprocess.run(["bash", str(ROOT / "packaging" / "lean_launcher.sh"), str(where)], check=True)
-    return where
 
 
 class MapWatch:
@@ -408,7 +381,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        venv = lean_venv(workdir / "venv")
+        venv = installed_venv(workdir / "venv")
         desk, why = start_desktop(workdir)
         if desk is None:
             raise SystemExit(f"needs Xvfb and trayer: {why}")

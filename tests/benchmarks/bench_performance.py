@@ -34,11 +34,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.benchmarks.bench_hot_path import lean_venv, wayland_hot_path, x11_hot_path
+from tests.benchmarks.bench_hot_path import wayland_hot_path, x11_hot_path
 from tests.helpers.app_process import AppProcess
 from tests.helpers.desktop import Desktop, start_desktop
 from tests.helpers.procs import ROOT, wait_for
 from tests.helpers.profile import Profile
+from tests.helpers.venvs import installed_venv
 
 BARE = """
 import sys
@@ -263,7 +264,7 @@ def memory_breakdown(desk: Desktop, profile: Profile) -> list[Row]:
 
 
 def cli(desk: Desktop, profile: Profile, runs: int, venv: Path) -> list[Row]:
-    """The verbs as installed (bench_hot_path.lean_venv: non-editable, install.sh's
+    """The verbs as installed (tests/helpers/venvs.installed_venv: non-editable, install.sh's
     launcher) against that venv's ``python -c pass``, with XDG_RUNTIME_DIR set as on a
     desktop."""
     runtime = profile.root / "run"
@@ -568,7 +569,7 @@ def main() -> None:
             if args.only in (None, "first", "second"):
                 first = startup(desk, empty, full, args.runs)
             if args.only in (None, "first"):
-                venv = lean_venv(Path(tmp) / "venv")
+                venv = installed_venv(Path(tmp) / "venv")
                 first += cli(desk, empty, args.runs, venv)
                 first += x11_hot_path(desk, venv, args.runs, Path(tmp))
                 first += wayland_hot_path(venv, args.runs, Path(tmp))

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import sysconfig
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,39 +22,15 @@ import pytest
 from tests.helpers.desktop import Desktop
 from tests.helpers.procs import ROOT, wait_for
 from tests.helpers.profile import Profile
+from tests.helpers.venvs import bare_venv, installed_venv
 from tests.process.test_app_process import FORM_TITLE, visible_windows
 from tests.process.test_hardening_process import Terminal, _run_in_pty
 
 
-def bare_venv(where: Path) -> Path:
-    """A fresh venv with the test venv's packages (PySide6, httpx…) but not its editable
-    g2a-tray: a .pth line adds a folder to sys.path without running the .pth files in it."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
-    site = Path(sysconfig.get_path("purelib", vars={"base": str(where), "platbase": str(where)}))
-    (site / "borrowed.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    return where
-
-
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = bare_venv(tmp_path_factory.mktemp("installed") / "venv")
     started = time.monotonic()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",  # the fresh venv's interpreter: its site-packages, its bin/g2a-tray
-            str(where / "bin" / "python"),
-            "install",
-            "-q",
-            "--no-deps",
-            str(ROOT),
-        ],
-        check=True,
-        cwd=where,
-        timeout=300,
-    )
+    where = installed_venv(tmp_path_factory.mktemp("installed") / "venv", quiet=False)
     print(f"\nbuilt and installed non-editable in {time.monotonic() - started:.1f} s")
     return where
 

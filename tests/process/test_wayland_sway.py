@@ -124,3 +124,23 @@ def test_quit_ends_everything(app: AppProcess, sway: Sway) -> None:
     assert app.proc is not None
     assert app.proc.wait(10) == 0
     wait_for(lambda: not sway.windows(), 10, "every window to go")
+
+
+def test_at_first_start_with_the_greeting_up_the_form_takes_the_ticket(
+    sway: Sway, profile: Profile, tmp_path: Path
+) -> None:
+    """A new technician: no settings, so the greeting is up (sway gives it the keys, it
+    came last). ``new-session`` (their desktop shortcut) must bring the form back with
+    the keys, and the ticket typed must start exactly that session."""
+    profile.settings_file.unlink()
+    proc = AppProcess(profile, sway.env(profile))
+    proc.start()
+    try:
+        sway.wait_focused("Welcome to g2a-tray")
+        sway.screenshot(tmp_path / "first-start.png")
+        assert proc.cli("new-session").returncode == 0
+        start_from_the_form(sway, profile, "T-100")
+        assert sway.window("Welcome to g2a-tray") is not None  # still there, not in the way
+    finally:
+        proc.stop()
+    wait_for(lambda: not sway.windows(), 10, "the app's windows to go")
