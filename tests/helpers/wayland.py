@@ -256,8 +256,12 @@ class Mutter(Compositor):
 
     def type(self, text: str) -> None:
         # The first key after the focus moved to a new surface was lost here, every time
-        # (mutter sets the virtual keyboard's keymap up for it): a Shift goes first.
+        # (mutter sets the virtual keyboard's keymap up for it): a Shift goes first. With
+        # both cores busy one more key was lost now and then, right after the form logged
+        # the focus: a person's reaction time (0.2 s) follows, there being no signal for
+        # "mutter's keymap is ready" to wait on.
         self._keysym(SHIFT)
+        time.sleep(0.2)
         for ch in text:  # Latin-1 keysyms are the characters' code points
             self._keysym(ord(ch))
 
