@@ -135,8 +135,8 @@ class Windows(QObject):
         except LaunchError as exc:
             form.show_error(exc.field, str(exc))
             return
-        form.prepare(self._settings)  # done with: a form still up (sway) starts empty
-        self._dismiss_form()
+        self._dismiss_form()  # out of the way first
+        form.prepare(self._settings)  # then emptied: a form still up (sway) starts empty
 
     def _dismiss_form(self) -> None:
         form = self.form()

@@ -62,7 +62,7 @@ def test_a_session_from_the_form_to_the_history(
         f"{simulator}/G2A/rest/v1/session?sessionType=SCREEN_SHARING&partnerObject=4711"
         f"&partnerObjectUrl={ticket_url}"
     )
-    assert not visible_windows(desktop, FORM_TITLE)  # the form closed
+    wait_for(lambda: not visible_windows(desktop, FORM_TITLE), 10, "the form to close")
 
     # The browser follows the URL into the (simulated) service and lands on its page.
     browser = httpx.Client(timeout=10, follow_redirects=True)
