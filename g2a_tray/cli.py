@@ -117,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=_positive, default=None, metavar="N", help="at most N sessions (N ≥ 1)"
     )
 
+    helpdesk = verbs.add_parser(
+        "helpdesk",
+        help="the helpdesk's credentials: store the token (from stdin) or test them",
+        description="Notes in your helpdesk (README): 'helpdesk token' reads the token, API "
+        "key or password from standard input into the system keyring, for the helpdesk set "
+        "in settings.toml; 'helpdesk test' signs in with it (exit 0) or says why not (exit 1).",
+    )
+    helpdesk.add_argument("action", choices=("token", "test"))
+
     simulate = verbs.add_parser(
         "simulate",
         help="run a local GoToAssist simulator (no account, no network)",
@@ -151,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--relay-port", type=int, default=47891, metavar="PORT", help="its port (default 47891)"
     )
     simulate.add_argument(
+        "--helpdesk",
+        choices=HELPDESK_KINDS,
+        default=None,
+        metavar="KIND",
+        help="also run a stand-in for a helpdesk's API (zendesk, freshdesk, jira, servicenow)",
+    )
+    simulate.add_argument(
+        "--helpdesk-port", type=int, default=47892, metavar="PORT", help="its port (default 47892)"
+    )
+    simulate.add_argument(
         "--relay-cache",
         default=None,
         metavar="FILE",
@@ -171,13 +190,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="JOIN_S,END_S",
         help="when the customer joins and the session ends (default 5,20)",
     )
-    demo.add_argument("--ticket", default="4711", help="the sample ticket id (default 4711)")
+    demo.add_argument(
+        "--ticket",
+        default="4711",
+        help="the sample ticket id (default 4711; SUP-42 or INC0010023 with --helpdesk jira "
+        "or servicenow)",
+    )
     demo.add_argument(
         "--relay",
         action="store_true",
         help="receive the updates through a relay (an ntfy stand-in), as relay mode does",
     )
+    demo.add_argument(
+        "--helpdesk",
+        choices=HELPDESK_KINDS,
+        default=None,
+        metavar="KIND",
+        help="write the ended session into a helpdesk stand-in (zendesk, freshdesk, jira, "
+        "servicenow) and show its ticket page",
+    )
     return parser
+
+
+HELPDESK_KINDS = ("zendesk", "freshdesk", "jira", "servicenow")
 
 
 # The client verbs as a desktop shortcut or a script calls them, with nothing argparse
@@ -365,13 +400,20 @@ def _simulate(args: argparse.Namespace, _paths: AppPaths) -> int:
         form_encoded=args.form,
         relay_port=args.relay_port if args.relay else None,
         relay_cache=args.relay_cache,
+        helpdesk=(args.helpdesk, args.helpdesk_port) if args.helpdesk else None,
     )
 
 
 def _demo(args: argparse.Namespace, _paths: AppPaths) -> int:
     from g2a_tray.demo import run_demo
 
-    return run_demo(args.auto, args.ticket, relay=args.relay)
+    return run_demo(args.auto, args.ticket, relay=args.relay, helpdesk=args.helpdesk)
+
+
+def _helpdesk(args: argparse.Namespace, paths: AppPaths) -> int:
+    from g2a_tray.helpdesk_verbs import store_token, test_credentials
+
+    return store_token(paths) if args.action == "token" else test_credentials(paths)
 
 
 # The client verbs that take nothing but the profile (the quick path uses these too).
@@ -390,6 +432,7 @@ VERBS: dict[str, Callable[[argparse.Namespace, AppPaths], int]] = {
     "quit": lambda _args, paths: _quit(paths),
     "desktop-integration": _desktop_integration,
     "status": _status,
+    "helpdesk": _helpdesk,
     "simulate": _simulate,
     "demo": _demo,
 }

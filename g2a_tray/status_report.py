@@ -17,6 +17,7 @@ def print_status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
     from datetime import UTC, datetime
 
     from g2a_tray.client import ClientError
+    from g2a_tray.core.helpdesk.outbox import Outbox
     from g2a_tray.core.sessions.export import as_json as session_json
     from g2a_tray.core.sessions.export import local_time
     from g2a_tray.core.sessions.status import state_of
@@ -32,6 +33,7 @@ def print_status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
         sys.stderr.write(f"g2a-tray: {store.problem}\n")
     stale_after = peek_settings(paths.settings_file).sessions.stale_after
     now = datetime.now(UTC)
+    outbox = Outbox(store)  # reads the notes only: nothing is queued by a reader
     if as_json:
         # Streamed: a history of years is printed a page at a time, in flat memory.
         try:
@@ -40,7 +42,11 @@ def print_status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
             separator = "\n"
             for session in found:
                 state = state_of(session, now, stale_after)
-                item = json.dumps(session_json(session, state), indent=2, ensure_ascii=False)
+                note = outbox.statuses([session.launch_id]).get(session.launch_id)
+                fields = session_json(session, state) | {
+                    "note": note.as_json() if note is not None else None
+                }
+                item = json.dumps(fields, indent=2, ensure_ascii=False)
                 # Only formatting newlines are raw ones (json.dumps escapes those in strings);
                 # str.splitlines-based indenting would also split at U+0085 or U+2028.
                 sys.stdout.write(separator + "  " + escape_unsafe_json(item).replace("\n", "\n  "))
@@ -50,21 +56,25 @@ def print_status(paths: AppPaths, *, as_json: bool, limit: int | None) -> int:
             store.close()
         return 0
     sessions = store.sessions(limit=limit)
+    notes = outbox.statuses([s.launch_id for s in sessions])
     store.close()
     print(updates_line(paths))
     if not sessions:
         print("No sessions yet.")
         return 0
-    rows = [("STARTED", "TICKET", "STATUS", "CUSTOMER", "SESSION ID")] + [
+    rows = [("STARTED", "TICKET", "STATUS", "CUSTOMER", "SESSION ID", "HELPDESK NOTE")] + [
         (
             local_time(s.launched_at),
             s.partner_object or "-",
             state_of(s, now, stale_after).words,
             s.customer_name,
             s.session_id,
+            notes[s.launch_id].words(now) if s.launch_id in notes else "",
         )
         for s in sessions
     ]
+    if not notes:  # no column for someone who does not write notes
+        rows = [row[:-1] for row in rows]  # type: ignore[misc]
     # Every cell may hold text from a callback: nothing in it may act on the terminal.
     rows = [tuple(printable(cell) for cell in row) for row in rows]  # type: ignore[misc]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -10,6 +10,7 @@ from g2a_tray.app.notices import Notices
 from g2a_tray.core.markers import Markers
 from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.schema import Settings
+from g2a_tray.qt.helpdesk import NoteDelivery
 from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.qt.notifier import NotificationCenter
 from g2a_tray.qt.relay import RelayConnection
@@ -25,5 +26,6 @@ class Parts(NamedTuple):
     notifications: NotificationCenter
     shortcut: GlobalShortcut
     notices: Notices
+    notes: NoteDelivery  # the helpdesk outbox and its courier
     markers: Markers
     settings: Callable[[], Settings]  # the settings in force (app/reconfigure.py owns them)

@@ -4,8 +4,9 @@ Nothing else happens here. What each part does lives in its own room:
 ``sessions.py`` (start, links' sessions, mark ended, export, refresh and stale timers),
 ``windows.py`` (form, history, settings, greeting), ``reconfigure.py`` (settings in force,
 applied old → new), ``requests.py`` (the instance socket's answers), ``notices.py``
-(message boxes). It is built one event-loop turn after ``boot.py`` has shown the icon;
-windows are built on first use (tests/benchmarks/bench_performance.py measures it).
+(message boxes), ``helpdesk_notes.py`` (notes written into the helpdesk). It is built one
+event-loop turn after ``boot.py`` has shown the icon; windows are built on first use
+(tests/benchmarks/bench_performance.py measures it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from g2a_tray import APP_NAME
+from g2a_tray.app.helpdesk_notes import HelpdeskNotes
 from g2a_tray.app.notices import Notices
 from g2a_tray.app.parts import Parts
 from g2a_tray.app.reconfigure import Reconfigure
@@ -30,6 +32,7 @@ from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.store import SettingsStore
 from g2a_tray.qt.browser import Opener, SystemBrowser
 from g2a_tray.qt.from_worker import quietly
+from g2a_tray.qt.helpdesk import NoteDelivery
 from g2a_tray.qt.icons import tray_icons
 from g2a_tray.qt.listener import CallbackListener
 from g2a_tray.qt.notifier import NotificationCenter
@@ -93,12 +96,14 @@ class TrayApp(QObject):
             notifications=self.notifications,
             shortcut=self.shortcut,
             notices=self.notices,
+            notes=NoteDelivery(self.store, self),  # queues notes from the first callback on
             markers=markers,
             settings=lambda: self.reconfigure.settings,
         )
         self.reconfigure = Reconfigure(parts, settings_store, loaded.settings, self)
+        self.helpdesk = HelpdeskNotes(parts, self)
         self.sessions = Sessions(parts, opener or SystemBrowser(self), self)
-        self.windows = Windows(paths, parts, self.sessions, self.reconfigure, self)
+        self.windows = Windows(paths, parts, self.sessions, self.reconfigure, self.helpdesk, self)
         self.requests = Requests(parts, self.sessions, self.windows, self.quit, self)
         self.updates_watch = UpdatesWatch(parts, self)
         self._wire()
@@ -128,6 +133,8 @@ class TrayApp(QObject):
         self.reconfigure.saved.connect(watch.settings_applied)
         self.listener.event_recorded.connect(lambda _event: watch.update_arrived())
         self.relay.event_recorded.connect(lambda _event: watch.update_arrived())
+        self.reconfigure.saved.connect(self.helpdesk.settings_applied)
+        self.helpdesk.changed.connect(windows.refresh_history)
         self.store_problem.connect(
             lambda message: self.notices.tell("g2a-tray session history", message)
         )
@@ -140,6 +147,7 @@ class TrayApp(QObject):
         self.reconfigure.start_relay()
         self.store.check_in_background(quietly(self.store_problem.emit))
         self.sessions.refresh()
+        self.helpdesk.start()  # notes left from an earlier run go out now
         if not self.tray.start():
             self.windows.show_form()
         for title, message in self._startup_messages:
@@ -174,4 +182,5 @@ class TrayApp(QObject):
         self.listener.stop()
         self.notifications.close()
         self.reconfigure.close()
+        self.helpdesk.close()
         self.store.close()

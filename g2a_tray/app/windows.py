@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
+from g2a_tray.app.helpdesk_notes import HelpdeskNotes
 from g2a_tray.app.parts import Parts
 from g2a_tray.app.reconfigure import Reconfigure
 from g2a_tray.app.sessions import Sessions
@@ -51,16 +52,18 @@ class Windows(QObject):
 
     quit_requested = Signal()  # the form closed where there is no tray: nothing is left
 
-    def __init__(
+    def __init__(  # noqa: PLR0913, PLR0917  # the rooms whose windows it shows
         self,
         paths: AppPaths,
         parts: Parts,
         sessions: Sessions,
         reconfigure: Reconfigure,
+        helpdesk: HelpdeskNotes,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._paths = paths
+        self._helpdesk = helpdesk
         self._sessions = sessions
         self._reconfigure = reconfigure
         self._listener, self._relay = parts.listener, parts.relay
@@ -74,7 +77,7 @@ class Windows(QObject):
         self.welcome: WelcomeDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self._tray.availability_changed.connect(self._on_tray_availability)
-        sessions.changed.connect(self._refresh_history)
+        sessions.changed.connect(self.refresh_history)
 
     @property
     def _settings(self) -> Settings:
@@ -166,8 +169,13 @@ class Windows(QObject):
         if self.history is None:
             from g2a_tray.ui.history_window import HistoryWindow
 
-            history = HistoryWindow(self._sessions.store.page, self._sessions.state_of)
+            history = HistoryWindow(
+                self._sessions.store.page,
+                self._sessions.state_of,
+                notes_of=self._helpdesk.notes_of,
+            )
             history.setWindowIcon(app_icon())
+            history.retry_note.connect(self._helpdesk.retry)
             history.open_ticket.connect(self._sessions.open_ticket)
             history.mark_ended.connect(self._sessions.mark_ended)
             history.export_requested.connect(self._sessions.export_history)
@@ -176,7 +184,7 @@ class Windows(QObject):
         self.history.refresh()
         bring_up(self.history, activation)
 
-    def _refresh_history(self, _any_open: bool = False) -> None:
+    def refresh_history(self, _any_open: bool = False) -> None:
         if self.history is not None and self.history.isVisible():
             self.history.refresh()
 
@@ -226,6 +234,9 @@ class Windows(QObject):
             set_autostart=autostart.set_enabled,
             show_welcome=lambda: QTimer.singleShot(0, self.show_welcome),
             configure_shortcut=self._shortcut.configure if self._shortcut.can_configure() else None,
+            save_helpdesk_token=self._helpdesk.save_token,
+            test_helpdesk=self._helpdesk.delivery.test,
+            helpdesk_token_stored=self._helpdesk.token_stored,
         )
         dialog = SettingsDialog(
             self._settings,
@@ -239,6 +250,7 @@ class Windows(QObject):
         self._listener.test_finished.connect(dialog.show_test_result)
         self._relay.test_finished.connect(dialog.show_relay_test_result)
         self._relay.state_changed.connect(dialog.show_relay_state_of)
+        self._helpdesk.delivery.test_finished.connect(dialog.show_helpdesk_test_result)
         dialog.destroyed.connect(lambda: setattr(self, "settings_dialog", None))
         place_on_pointer_screen(dialog)
         self.settings_dialog = dialog
@@ -250,6 +262,13 @@ class Windows(QObject):
                 dialog.show_token_stored(stored)
 
         self._reconfigure.relay_token_stored(told)
+
+        def helpdesk_told(stored: bool) -> None:
+            if self.settings_dialog is dialog:
+                dialog.show_helpdesk_token_stored(stored)
+
+        if self._settings.helpdesk.kind:
+            self._helpdesk.token_stored(self._settings.helpdesk, helpdesk_told)
 
     def show_updates_settings(self) -> None:
         """From "Session updates are not arriving — why…": Settings, at that section."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -40,6 +41,9 @@ from g2a_tray.core.sessions.export import local_time, summary_text
 from g2a_tray.core.sessions.model import HistoryQuery, SessionSummary, format_duration
 from g2a_tray.core.sessions.status import SessionState
 
+if TYPE_CHECKING:
+    from g2a_tray.core.helpdesk.outbox import NoteStatus
+
 log = logging.getLogger(__name__)
 
 # (header, the store's sort key)
@@ -52,36 +56,47 @@ COLUMNS = (
     ("Ended", "ended"),
     ("Duration", "duration"),
     ("Session ID", "session"),
+    ("Helpdesk note", "started"),  # not a column of the history's own table: by start
 )
+NOTE_COLUMN = len(COLUMNS) - 1
 PAGE = 200  # rows read per step as the table scrolls
 FILTER_DELAY_MS = 150  # one query per pause in typing, not one per key
 AnyIndex = QModelIndex | QPersistentModelIndex
 Fetch = Callable[[HistoryQuery, int, int], list[SessionSummary]]
 StateOf = Callable[[SessionSummary], SessionState]
+NotesOf = Callable[[list[int]], "dict[int, NoteStatus]"]  # launch ids → their notes
+
+
+def _no_notes(_ids: list[int]) -> dict[int, NoteStatus]:
+    return {}
 
 
 class SessionTableModel(QAbstractTableModel):
     """The rows read so far for :attr:`query`; Qt asks for more (``fetchMore``) as the
     view scrolls to the end."""
 
-    def __init__(self, fetch: Fetch, state_of: StateOf) -> None:
+    def __init__(self, fetch: Fetch, state_of: StateOf, notes_of: NotesOf = _no_notes) -> None:
         super().__init__()
         self._fetch = fetch
         self._state_of = state_of
+        self._notes_of = notes_of
         self.query = HistoryQuery()
         self.rows: list[tuple[SessionSummary, SessionState]] = []
+        self.notes: dict[int, NoteStatus] = {}  # of the rows read
         self._more = False
         self._data_failed = False
 
     def _read(self, offset: int, count: int) -> list[tuple[SessionSummary, SessionState]]:
         page = self._fetch(self.query, offset, count)
         self._more = len(page) == count
+        self.notes.update(self._notes_of([s.launch_id for s in page]))
         return [(s, self._state_of(s)) for s in page]
 
     def reload(self, keep_loaded: bool = True) -> None:
         """Read again from the top: as many rows as were loaded (a refresh after a
         callback keeps the scroll position's rows), or one page (a new query)."""
         count = max(PAGE, len(self.rows)) if keep_loaded else PAGE
+        self.notes = {}
         rows = self._read(0, count)
         self.beginResetModel()
         self.rows = rows
@@ -140,12 +155,24 @@ class SessionTableModel(QAbstractTableModel):
             return None
         s, state = self.rows[index.row()]
         column = index.column()
+        if column == NOTE_COLUMN:
+            return self._note_data(s.launch_id, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(s, state, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == 1 and s.partner_object_url:
             return s.partner_object_url
         if role == Qt.ItemDataRole.ToolTipRole and column == 2 and state.raw:
             return f"GoToAssist's status: {state.raw}"
+        return None
+
+    def _note_data(self, launch_id: int, role: int) -> Any:
+        note = self.notes.get(launch_id)
+        if note is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return note.words(datetime.now(UTC))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return note.link or note.error or None
         return None
 
 
@@ -166,12 +193,19 @@ class HistoryWindow(QWidget):
     open_ticket = Signal(str)
     mark_ended = Signal(int)  # a launch id
     export_requested = Signal(str, HistoryQuery)  # the file chosen, the rows shown
+    retry_note = Signal(int)  # a launch id whose helpdesk note should be tried again now
 
-    def __init__(self, fetch: Fetch, state_of: StateOf, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        fetch: Fetch,
+        state_of: StateOf,
+        parent: QWidget | None = None,
+        notes_of: NotesOf = _no_notes,
+    ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Session history")
         self.setObjectName("historyWindow")
-        self.model = SessionTableModel(fetch, state_of)
+        self.model = SessionTableModel(fetch, state_of, notes_of)
 
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by ticket, customer, session ID, status…")
@@ -198,6 +232,11 @@ class HistoryWindow(QWidget):
             "counting as open"
         )
         self.mark_button.clicked.connect(self._mark_selected)
+        self.retry_button = QPushButton("&Retry note")
+        self.retry_button.setToolTip(
+            "Write this session's note into the helpdesk again now (after fixing what it said)"
+        )
+        self.retry_button.clicked.connect(self._retry_selected)
         self.export_button = QPushButton("&Export CSV…")
         self.export_button.clicked.connect(self._export)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -206,6 +245,7 @@ class HistoryWindow(QWidget):
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.mark_button)
+        buttons.addWidget(self.retry_button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)
@@ -259,6 +299,9 @@ class HistoryWindow(QWidget):
         filtering = bool(self.model.query.text.strip())
         self.table.setVisible(rows or filtering)
         self.empty.setVisible(not rows and not filtering)
+        # The note column only for someone whose sessions have notes.
+        self.table.setColumnHidden(NOTE_COLUMN, not self.model.notes)
+        self.retry_button.setVisible(bool(self.model.notes))
         self.table.resizeColumnsToContents()
         if selected is not None:  # keep the selection across refreshes
             for row, (s, _state) in enumerate(self.model.rows):
@@ -297,8 +340,15 @@ class HistoryWindow(QWidget):
         if session is not None:
             self.mark_ended.emit(session.launch_id)
 
+    def _retry_selected(self) -> None:
+        session = self.selected()
+        if session is not None:
+            self.retry_note.emit(session.launch_id)
+
     def _update_buttons(self) -> None:
         session, state = self.selected(), self.selected_state()
+        note = self.model.notes.get(session.launch_id) if session is not None else None
+        self.retry_button.setEnabled(note is not None and note.retryable)
         self.copy_button.setEnabled(session is not None)
         self.open_button.setEnabled(session is not None and bool(session.partner_object_url))
         self.mark_button.setEnabled(state is not None and state.phase.value in _MARKABLE)

@@ -10,14 +10,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QCheckBox, QComboBox, QKeySequenceEdit, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QKeySequenceEdit,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
 
+from g2a_tray.core.helpdesk.note import DEFAULT_TEMPLATE
 from g2a_tray.core.settings.schema import (
     DEFAULT_SESSION_TYPE,
     LAYOUT_FULL,
     LAYOUT_IFRAME,
     MAX_STALE_MINUTES,
     MIN_STALE_MINUTES,
+    WRITE_BACK_NOTE,
+    WRITE_BACK_NOTE_TIME,
+    WRITE_BACK_OFF,
 )
 
 
@@ -90,6 +102,19 @@ def _keys() -> Binding:
     return Binding(make, put, take, "keySequenceChanged")
 
 
+def _text(placeholder: str, lines: int) -> Binding:
+    """Several lines of plain text; empty shows ``placeholder`` (the default in force)."""
+
+    def make() -> QPlainTextEdit:
+        edit = QPlainTextEdit()
+        edit.setPlaceholderText(placeholder)
+        edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        edit.setFixedHeight(edit.fontMetrics().lineSpacing() * lines + 12)
+        return edit
+
+    return Binding(make, QPlainTextEdit.setPlainText, QPlainTextEdit.toPlainText, "textChanged")
+
+
 def _check(text: str) -> Binding:
     return Binding(lambda: QCheckBox(text), QCheckBox.setChecked, QCheckBox.isChecked, "toggled")
 
@@ -109,4 +134,23 @@ BINDINGS: dict[str, Binding] = {
     "callback.public_url": _line("empty: http://<listen address>:<port>"),
     "relay.url": _line("https://ntfy.example.com"),
     "relay.topic_prefix": _line(),
+    "helpdesk.kind": _choice(
+        [
+            ("None", ""),
+            ("Zendesk", "zendesk"),
+            ("Freshdesk", "freshdesk"),
+            ("Jira Service Management", "jira"),
+            ("ServiceNow", "servicenow"),
+        ]
+    ),
+    "helpdesk.url": _line("https://acme.freshdesk.com"),
+    "helpdesk.user": _line(),
+    "helpdesk.write_back": _choice(
+        [
+            ("Nothing", WRITE_BACK_OFF),
+            ("An internal note", WRITE_BACK_NOTE),
+            ("An internal note and the time spent", WRITE_BACK_NOTE_TIME),
+        ]
+    ),
+    "helpdesk.template": _text(DEFAULT_TEMPLATE, 6),
 }

@@ -29,12 +29,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from g2a_tray.core.settings.schema import (
     FIELD_BY_NAME,
+    HelpdeskSettings,
     Problem,
     Settings,
     check_public_url,
@@ -42,6 +44,7 @@ from g2a_tray.core.settings.schema import (
 )
 from g2a_tray.core.updates.relay import RelayState
 from g2a_tray.qt.dialogs import plain_box, warn
+from g2a_tray.ui.helpdesk_page import HelpdeskPage
 from g2a_tray.ui.quick_form import ERROR_STYLE
 from g2a_tray.ui.setting_widgets import BINDINGS
 
@@ -68,6 +71,30 @@ class SettingsActions:
     show_welcome: Callable[[], None] | None = None
     # Where the desktop binds the shortcut itself (GlobalShortcuts portal, version 2).
     configure_shortcut: Callable[[], None] | None = None
+    # The helpdesk's token: (helpdesk settings, token or "" to forget it, then(problem)).
+    save_helpdesk_token: Callable[[HelpdeskSettings, str, Callable[[str], None]], None] | None = (
+        None
+    )
+    # *Test connection*: (helpdesk settings, the token typed or ""); answer:
+    # show_helpdesk_test_result.
+    test_helpdesk: Callable[[HelpdeskSettings, str], None] | None = None
+    # Asked once the dialog is up: whether a token is stored (then(stored)).
+    helpdesk_token_stored: Callable[[HelpdeskSettings, Callable[[bool], None]], None] | None = None
+
+
+def helpdesk_problems(helpdesk: HelpdeskSettings) -> list[Problem]:
+    """What a chosen helpdesk still needs before notes can be written."""
+    from g2a_tray.core.helpdesk.vendors import KINDS
+
+    kind = KINDS.get(helpdesk.kind)
+    if kind is None:
+        return []
+    problems = []
+    if not helpdesk.url:
+        problems.append(Problem("helpdesk.url", f"enter your {kind.name} address"))
+    if kind.user_label and not helpdesk.user:
+        problems.append(Problem("helpdesk.user", f"enter your {kind.user_label.lower()}"))
+    return problems
 
 
 # -- layout helpers
@@ -147,20 +174,32 @@ class SettingsDialog(QDialog):
                 lambda *_args, k=key: self._clear_mark(k)
             )
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(
+        general_page = QWidget()
+        general = QVBoxLayout(general_page)
+        general.addWidget(
             self._group(
                 "GoToAssist",
                 ["service_url", "session_type", "layout", "partner_object_url_template"],
             )
         )
-        layout.addWidget(self._keyboard_group(actions.configure_shortcut))
-        layout.addWidget(self._updates_group(relay_state))
-        layout.addWidget(self.fields["notifications.enabled"])
+        general.addWidget(self._keyboard_group(actions.configure_shortcut))
+        general.addWidget(self._updates_group(relay_state))
+        general.addWidget(self.fields["notifications.enabled"])
         self.start_with_desktop = QCheckBox("Start g2a-tray when I log in")
         self.start_with_desktop.setVisible(actions.autostart_enabled is not None)
         self.start_with_desktop.setChecked(bool(actions.autostart_enabled))
-        layout.addWidget(self.start_with_desktop)
+        general.addWidget(self.start_with_desktop)
+        template = self.fields["partner_object_url_template"]
+        assert isinstance(template, QLineEdit)
+        self.helpdesk = HelpdeskPage(
+            self.fields, template.text, self._forms, actions.test_helpdesk is not None
+        )
+        self.helpdesk.test_button.clicked.connect(self._start_helpdesk_test)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(general_page, "&General")
+        self.tabs.addTab(self.helpdesk, "Help&desk")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
         self.errors = _result_label()
         self.errors.setStyleSheet(ERROR_STYLE)
         layout.addWidget(self.errors)
@@ -397,6 +436,7 @@ class SettingsDialog(QDialog):
     def focus_updates(self) -> None:
         """Where "Session updates are not arriving — why…" leads: the updates section,
         its state line in view, the access token ready when a relay is in use."""
+        self.tabs.setCurrentIndex(0)
         if self.relay_mode:
             self.relay_token.setFocus()
         else:
@@ -514,12 +554,15 @@ class SettingsDialog(QDialog):
         )
         self.errors.show()
         self._fit_height()
-        self.fields[problems[0].key].setFocus()
+        first = problems[0].key
+        self.tabs.setCurrentIndex(1 if first.startswith("helpdesk.") else 0)
+        self.fields[first].setFocus()
 
     def accept(self) -> None:
         settings, problems = normalized(self.edited())
         if self.relay_mode and not settings.relay.url:
             problems.append(Problem("relay.url", "enter the relay's address, or use the listener"))
+        problems += helpdesk_problems(settings.helpdesk)
         for widget in self.fields.values():
             widget.setStyleSheet("")
         if problems:
@@ -541,7 +584,7 @@ class SettingsDialog(QDialog):
         token = self.relay_token.text().strip()
         save_token = self._actions.save_relay_token
         if save_token is None or not (token or self._forget_requested):
-            self._commit(settings)
+            self._save_helpdesk_token_then_commit(settings)
             return
         self._set_busy(True)
 
@@ -552,9 +595,49 @@ class SettingsDialog(QDialog):
                 return
             self.relay_token.clear()
             self._forget_requested = False
-            self._commit(settings)
+            self._save_helpdesk_token_then_commit(settings)
 
         save_token(settings.relay.url or self._base.relay.url, token, stored)
+
+    def _save_helpdesk_token_then_commit(self, settings: Settings) -> None:
+        """The helpdesk's token next (under the helpdesk, address and name being saved)."""
+        page = self.helpdesk
+        token = page.token.text().strip()
+        save_token = self._actions.save_helpdesk_token
+        if save_token is None or not settings.helpdesk.kind or not (token or page.forget_requested):
+            self._commit(settings)
+            return
+        self._set_busy(True)
+
+        def stored(problem: str) -> None:
+            self._set_busy(False)
+            if problem:
+                warn(self, "Helpdesk token not saved", problem)
+                return
+            page.token.clear()
+            page.forget_requested = False
+            self._commit(settings)
+
+        save_token(settings.helpdesk, token, stored)
+
+    def _start_helpdesk_test(self) -> None:
+        test = self._actions.test_helpdesk
+        if test is None:
+            return
+        settings, problems = normalized(self.edited())
+        problems = [p for p in problems if p.key.startswith("helpdesk.")]
+        if problems:
+            self._mark(problems)
+            return
+        self.helpdesk.show_pending()
+        test(settings.helpdesk, self.helpdesk.token.text().strip())
+
+    def show_helpdesk_test_result(self, ok: bool, message: str) -> None:
+        self.helpdesk.show_test_result(ok, message, OK_STYLE, ERROR_STYLE)
+        self._fit_height()
+
+    def show_helpdesk_token_stored(self, stored: bool) -> None:
+        self.helpdesk.show_token_stored(stored)
 
     def _set_busy(self, busy: bool) -> None:
         """While the keyring works: Save waits, and says what it waits for."""

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -102,6 +103,32 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE launches ADD COLUMN last_update_at TEXT;
     ALTER TABLE launches ADD COLUMN marked_ended_at TEXT;
     """,
+    # 5: the helpdesk outbox (core/helpdesk/outbox.py): one note per session at most,
+    # stored with the event that ended it
+    """
+    CREATE TABLE notes (
+        launch_id INTEGER PRIMARY KEY REFERENCES launches (id) ON DELETE CASCADE,
+        ref TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        url TEXT NOT NULL,
+        user TEXT NOT NULL,
+        ticket TEXT NOT NULL,
+        facts TEXT NOT NULL,
+        state TEXT NOT NULL,
+        time_state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        time_attempts INTEGER NOT NULL DEFAULT 0,
+        note_id TEXT NOT NULL DEFAULT '',
+        link TEXT NOT NULL DEFAULT '',
+        time_id TEXT NOT NULL DEFAULT '',
+        written_at TEXT,
+        error TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX notes_due ON notes (state, next_attempt_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -134,6 +161,12 @@ class StoreError(Exception):
     """The store could not do its work (disk full, database locked for too long)."""
 
 
+# Called inside the transaction that ends a session (by a callback or by the technician's
+# mark), so that what must follow the end (the helpdesk note) is stored with it or not at
+# all: (connection, the ended session, ended by the technician).
+EndHook = Callable[[sqlite3.Connection, SessionSummary, bool], None]
+
+
 class SessionStore:
     def __init__(self, path: Path, *, check: bool = True) -> None:
         """``check``: run SQLite's ``quick_check`` (a scan of the whole file) at open, so a
@@ -142,6 +175,7 @@ class SessionStore:
         self.path = path
         self.check = check
         self.problem: str | None = None
+        self.on_session_end: EndHook | None = None
         self._lock = threading.RLock()
         self._closed = False
         self._db = self._open()
@@ -253,6 +287,24 @@ class SessionStore:
             self._db.close()
 
     @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock, for a reader of another domain's tables."""
+        with self._locked():
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
+
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """One write transaction, for a writer of another domain's tables (the outbox)."""
+        return self._transaction()
+
+    def _ended(self, db: sqlite3.Connection, before: SessionSummary, by_technician: bool) -> None:
+        after = self._summary(db, before.launch_id)
+        if before.is_open and not after.is_open and self.on_session_end is not None:
+            self.on_session_end(db, after, by_technician)
+
+    @contextmanager
     def _locked(self) -> Iterator[None]:
         with self._lock:
             if self._closed:
@@ -351,6 +403,7 @@ class SessionStore:
             )
             if cursor.rowcount:
                 _store_summary(db, launch_id)
+                self._ended(db, before, by_technician=False)
             after = self._summary(db, launch_id)
         return RecordedEvent(before, after, duplicate=cursor.rowcount == 0)
 
@@ -358,10 +411,12 @@ class SessionStore:
         """The technician says this session is over (its "ended" callback never came).
         A callback that arrives later still counts; the mark only ends the waiting."""
         with self._transaction() as db:
+            before = self._summary(db, launch_id)
             db.execute(
                 "UPDATE launches SET marked_ended_at = ? WHERE id = ? AND marked_ended_at IS NULL",
                 (_iso(datetime.now(UTC)), launch_id),
             )
+            self._ended(db, before, by_technician=True)
             return self._summary(db, launch_id)
 
     def mark_relay_message(self, message_id: str) -> bool:

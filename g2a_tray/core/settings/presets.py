@@ -57,3 +57,26 @@ PRESETS = (
         "acme in acme.service-now.com",
     ),
 )
+
+
+HELPDESK_HOSTS = {
+    "zendesk": ".zendesk.com",
+    "freshdesk": ".freshdesk.com",
+    "jira": ".atlassian.net",
+    "servicenow": ".service-now.com",
+}
+
+
+def helpdesk_url_from_template(template: str, kind: str) -> str:
+    """The helpdesk's address where the ticket-URL template (from a greeting preset)
+    points at ``kind``'s cloud, e.g. ``https://acme.freshdesk.com``; "" otherwise."""
+    from urllib.parse import urlsplit
+
+    suffix = HELPDESK_HOSTS.get(kind)
+    if not suffix or not template:
+        return ""
+    parts = urlsplit(template)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not host.endswith(suffix) or host == suffix[1:]:
+        return ""
+    return f"https://{host}"

@@ -71,6 +71,31 @@ class RelaySettings:
     topic_prefix: str = DEFAULT_TOPIC_PREFIX
 
 
+HELPDESK_KINDS = ("", "zendesk", "freshdesk", "jira", "servicenow")
+WRITE_BACK_OFF, WRITE_BACK_NOTE, WRITE_BACK_NOTE_TIME = "off", "note", "note+time"
+WRITE_BACK_MODES = (WRITE_BACK_OFF, WRITE_BACK_NOTE, WRITE_BACK_NOTE_TIME)
+
+
+@dataclass(frozen=True)
+class HelpdeskSettings:
+    """Where an ended session is written as an internal note (core/helpdesk/).
+
+    The token or key is in the system keyring, never here. ``template`` empty: the
+    default note (core/helpdesk/note.py ``DEFAULT_TEMPLATE``).
+    """
+
+    kind: str = ""
+    url: str = ""
+    user: str = ""
+    write_back: str = WRITE_BACK_OFF
+    template: str = ""
+
+    @property
+    def writes(self) -> bool:
+        """Notes are wanted and there is somewhere to write them."""
+        return self.write_back != WRITE_BACK_OFF and bool(self.kind) and bool(self.url)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Partner defaults and app preferences. Immutable: edits produce a new object."""
@@ -84,6 +109,7 @@ class Settings:
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     relay: RelaySettings = field(default_factory=RelaySettings)
     sessions: SessionSettings = field(default_factory=SessionSettings)
+    helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
 
     def get(self, key: tuple[str, ...]) -> Any:
         value: Any = self
@@ -219,6 +245,43 @@ def check_stale_minutes(value: Any) -> int:
     return value
 
 
+def check_helpdesk_kind(value: Any) -> str:
+    text = _str(value).strip().lower()
+    if text not in HELPDESK_KINDS:
+        raise ValueError('use "", "zendesk", "freshdesk", "jira" or "servicenow"')
+    return text
+
+
+def check_helpdesk_url(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        return ""
+    url = check_http_url(text, https_unless_loopback=True).rstrip("/")
+    if "?" in url or "#" in url:
+        raise ValueError("the helpdesk URL is its address, e.g. https://acme.freshdesk.com")
+    return url
+
+
+def check_helpdesk_user(value: Any) -> str:
+    text = _str(value).strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in text) or len(text) > 200:
+        raise ValueError("a sign-in name is one word, e.g. tech@example.com")
+    return text
+
+
+def check_write_back(value: Any) -> str:
+    text = _str(value).strip().lower()
+    if text not in WRITE_BACK_MODES:
+        raise ValueError('use "off", "note" or "note+time"')
+    return text
+
+
+def check_note_template(value: Any) -> str:
+    from g2a_tray.core.helpdesk.note import check_template as check_note
+
+    return check_note(_str(value))
+
+
 def check_bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, found {value!r}")
@@ -268,9 +331,14 @@ FIELDS: tuple[Field, ...] = (
     Field(("callback", "public_url"), check_public_url, "P&ublic URL"),
     Field(("relay", "url"), check_relay_url, "&Relay URL"),
     Field(("relay", "topic_prefix"), check_topic_prefix, "Topic &prefix"),
+    Field(("helpdesk", "kind"), check_helpdesk_kind, "&Helpdesk"),
+    Field(("helpdesk", "url"), check_helpdesk_url, "Helpdesk &URL"),
+    Field(("helpdesk", "user"), check_helpdesk_user, "Sign-in &name"),
+    Field(("helpdesk", "write_back"), check_write_back, "&Write"),
+    Field(("helpdesk", "template"), check_note_template, "Note &template"),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
-SECTIONS = ("callback", "notifications", "relay", "sessions")
+SECTIONS = ("callback", "notifications", "relay", "sessions", "helpdesk")
 
 
 @dataclass(frozen=True)
