@@ -418,3 +418,23 @@ def test_stopping_a_subscription_to_a_black_hole_does_not_wait_for_it(
     finally:
         hole.close()
         h.store.close()
+
+
+def test_a_new_session_is_watched_at_once_on_a_quiet_stream(tmp_path: Path) -> None:
+    """ntfy's keepalive comes every 45 s: a resubscription that waited for the next line
+    heard a new session's "customer joined" up to 45 s late (seen while taking the
+    screenshots: closing the stream from another thread does not end a blocked read)."""
+    quiet = NtfyStandIn().start()  # ntfy's own 45 s keepalive
+    harness = Harness(tmp_path, quiet)
+    harness.sub = RelaySubscriber(harness.store, quiet.url, "g2a-", harness._event, harness._state)
+    try:
+        harness.sub.start()
+        first = harness.launch("1")
+        harness.wait(lambda: harness.connected_to(first), timeout=10)
+        second = harness.launch("2")
+        harness.wait(lambda: harness.connected_to(second), timeout=10)
+        harness.publish(second, {"sessionId": "S2", "status": "active"})
+        harness.wait(lambda: len(harness.events) == 1, timeout=10)
+    finally:
+        harness.close()
+        quiet.stop()

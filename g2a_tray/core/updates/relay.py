@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -176,8 +177,15 @@ class RelaySubscriber:
         with self._lock:
             response = self._response
         if response is not None:
+            # Closing a socket another thread is blocked reading does not wake that read on
+            # Linux (it went on until ntfy's next keepalive, up to 45 s); shutting it down
+            # does: the read returns at once and the subscriber thread moves on.
+            stream = response.extensions.get("network_stream")
+            sock = stream.get_extra_info("socket") if stream is not None else None
             try:
-                response.close()  # ends the blocking read on the subscriber thread
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
+                response.close()
             except Exception:  # closing a stream another thread reads: any error is fine
                 log.debug("relay: closing the stream", exc_info=True)
 
