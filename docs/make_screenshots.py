@@ -11,6 +11,7 @@ simulator's page with headless Chromium. Nobody edits these pictures by hand.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import socket
@@ -25,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from g2a_tray.core.updates.token_store import HELPDESK_SERVICE, helpdesk_key  # noqa: E402
+from g2a_tray.simulator.helpdesks import STANDIN_TOKEN, HelpdeskStandIn  # noqa: E402
 from g2a_tray.simulator.ntfy import NtfyStandIn  # noqa: E402
 from g2a_tray.simulator.server import SimulatorServer  # noqa: E402
 from g2a_tray.simulator.service import Simulator  # noqa: E402
@@ -196,17 +199,24 @@ def main() -> None:
         simulator = SimulatorServer(Simulator())
         simulator.start()
         relay = NtfyStandIn().start()  # updates come through a relay, as README recommends
+        helpdesk = HelpdeskStandIn("freshdesk").start()  # ended sessions are written there
         profile.write_settings(
             f'service_url = "{simulator.service_url}"\n'
-            f'partner_object_url_template = "{simulator.base_url}/tickets/{{partnerObject}}"\n'
+            f'partner_object_url_template = "{helpdesk.ticket_page("{partnerObject}")}"\n'
             f"[callback]\nlisten_port = {port}\n"
             f'[relay]\nurl = "{relay.url}"\n'
+            f'[helpdesk]\nkind = "freshdesk"\nurl = "{helpdesk.url}"\nwrite_back = "note+time"\n'
         )
+        keyring = Path(tmp) / "keyring.json"
+        key = helpdesk_key("freshdesk", helpdesk.url, "")
+        keyring.write_text(json.dumps({f"{HELPDESK_SERVICE}\n{key}": STANDIN_TOKEN}))
         bus = start_dunst_bus(desk.display, Path(tmp))
         greet_welcome(desk, Path(tmp) / "new-user", bus.address)
         warn_in_the_tray(desk, Path(tmp) / "refused", bus.address)
         env = desk.env(profile)
         env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+        env["PYTHON_KEYRING_BACKEND"] = "tests.fakes.keyring_backend.FileKeyring"
+        env["G2A_TEST_KEYRING"] = str(keyring)
         app = AppProcess(profile, env)
         try:
             app.start()
@@ -240,6 +250,11 @@ def main() -> None:
             settle()
             x, y, w, h = geometry(desk, window_ids(desk, "g2a-tray settings")[0])
             shoot(desk, "settings.png", (x, y, w, h))
+            # The Helpdesk tab, clicked as a person would (just right of "General").
+            desk.x("xdotool", "mousemove", str(x + 120), str(y + 22), "click", "1")
+            settle()
+            x, y, w, h = geometry(desk, window_ids(desk, "g2a-tray settings")[0])
+            shoot(desk, "settings-helpdesk.png", (x, y, w, h))
             desk.x("xdotool", "key", "Escape")
 
             # Sessions through the GoToAssist simulator, driven as in a browser: one whose
@@ -258,6 +273,22 @@ def main() -> None:
             shoot_page(launchers[0], "simulator.png")
             time.sleep(3)  # a few seconds of session, so the history shows a duration
             browser.post(f"{launchers[0]}/end")
+            # A ticket the helpdesk does not have: the note fails, the technician is told.
+            helpdesk.missing.add("4700")
+            missing = str(browser.get(app.cli("start", "4700").stdout.strip()).url)
+            browser.post(f"{missing}/abandon")
+            try:
+                wait_for(lambda: bool(window_ids(desk, "a note was not written")), 10, "notice")
+            except AssertionError:
+                print(profile.log_file.read_text()[-3000:])
+                raise
+            settle()
+            x, y, w, h = geometry(desk, window_ids(desk, "a note was not written")[0])
+            shoot(desk, "notice-note-failed.png", (x, y, w, h))
+            desk.x(
+                "xdotool", "windowfocus", "--sync", window_ids(desk, "a note was not written")[0]
+            )
+            desk.x("xdotool", "key", "Escape")
 
             desk.x("xdotool", "mousemove", str(ix + iw // 2), str(iy + ih // 2), "click", "3")
             settle()
@@ -272,10 +303,13 @@ def main() -> None:
             settle()
             x, y, w, h = geometry(desk, window_ids(desk, "Session history")[0])
             shoot(desk, "history.png", (x, y, w, h))
+            wait_for(lambda: len(helpdesk.entries("4711")) == 2, 10, "the note and the time")
+            shoot_page(helpdesk.ticket_page("4711"), "helpdesk-ticket.png")
         finally:
             app.stop()
             simulator.stop()
             relay.stop()
+            helpdesk.stop()
             bus.stop()
             desk.stop()
 

@@ -123,6 +123,6 @@ class HelpdeskNotes(QObject):
             advice = "The session history shows it: press Retry there once it is fixed."
         self._notices.tell(
             TITLE,
-            f"g2a-tray could not write the {what} for ticket {ticket} into {name}: "
-            f"{delivery.words}.\n\n{advice}",
+            f"g2a-tray could not write the {what} for ticket {ticket} into {name}. "
+            f"{delivery.words[:1].upper()}{delivery.words[1:]}.\n\n{advice}",
         )

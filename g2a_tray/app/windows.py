@@ -179,9 +179,11 @@ class Windows(QObject):
             history.open_ticket.connect(self._sessions.open_ticket)
             history.mark_ended.connect(self._sessions.mark_ended)
             history.export_requested.connect(self._sessions.export_history)
-            place_on_pointer_screen(history)
             self.history = history
-        self.history.refresh()
+            history.refresh()  # first: it may widen for the notes column before it is placed
+            place_on_pointer_screen(history)
+        else:
+            self.history.refresh()
         bring_up(self.history, activation)
 
     def refresh_history(self, _any_open: bool = False) -> None:

@@ -90,6 +90,17 @@ class Entry:
         return str(self.body)
 
 
+_PLAIN_HTML = re.compile(r"(?:[^<>]|<div>|</div>|<br>)*")
+
+
+def _shown(kind: str, entry: Entry) -> str:
+    """An entry's body on the ticket page: Freshdesk's HTML rendered when it is nothing
+    but text, paragraphs and line breaks (what g2a-tray writes); everything else as text."""
+    if kind == "freshdesk" and isinstance(entry.body, str) and _PLAIN_HTML.fullmatch(entry.body):
+        return f"<div class='html'>{entry.body}</div>"
+    return f"<pre>{html.escape(entry.text())}</pre>"
+
+
 def sys_id_of(number: str) -> str:
     return hashlib.md5(number.encode(), usedforsecurity=False).hexdigest()
 
@@ -536,7 +547,7 @@ class _Handler(BaseHTTPRequestHandler):
                 f"<div class='entry {'internal' if e.internal else 'public'}'>"
                 f"<div class='head'><b>{'Time entry' if e.what == 'time' else 'Note'} #{e.id}</b>"
                 f" · {badge} · {html.escape(e.created_at)}{extra}</div>"
-                f"<pre>{html.escape(e.text())}</pre></div>"
+                f"{_shown(s.kind, e)}</div>"
             )
         name = {
             "zendesk": "Zendesk",
@@ -551,7 +562,11 @@ class _Handler(BaseHTTPRequestHandler):
             ".entry{border:1px solid #ccc;border-radius:6px;margin:1em 0;padding:.5em 1em}"
             ".internal{background:#fff8e1}.public{background:#ffebee}"
             "pre{white-space:pre-wrap;font:14px monospace}.head{color:#555}"
+            ".html{margin:.8em 0;line-height:1.4}"
             f"</style></head><body><h1>{name} stand-in · ticket {html.escape(ticket)}</h1>"
             f"<p>{len(rows)} entr{'y' if len(rows) == 1 else 'ies'} written through the API. "
-            "(Bodies are shown as sent, as text.)</p>" + "".join(rows) + "</body></html>"
+            "(Freshdesk's HTML is shown as Freshdesk shows it when it holds only text, "
+            "&lt;div&gt; and &lt;br&gt;; any other body as sent, as text.)</p>"
+            + "".join(rows)
+            + "</body></html>"
         ).encode()

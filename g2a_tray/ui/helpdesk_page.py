@@ -110,7 +110,7 @@ class HelpdeskPage(QWidget):
         self.test_result = _plain_label()
         self.test_result.hide()
         row = QHBoxLayout()
-        row.addWidget(self.test_button)
+        row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.test_result, 1)
         outer.addLayout(row)
         outer.addStretch(1)
@@ -158,10 +158,8 @@ class HelpdeskPage(QWidget):
     def show_token_stored(self, stored: bool) -> None:
         """What the keyring said about the helpdesk's token."""
         self.token_stored = stored and not self.forget_requested
-        kind = KINDS.get(self.kind_key())
-        what = kind.token_label.lower() if kind else "token"
         self.token.setPlaceholderText(
-            f"a {what} is stored: type to replace it"
+            "stored in your keyring: type to replace it"
             if self.token_stored
             else "kept in your system keyring, never in settings.toml"
         )

@@ -60,6 +60,7 @@ COLUMNS = (
 )
 NOTE_COLUMN = len(COLUMNS) - 1
 PAGE = 200  # rows read per step as the table scrolls
+NOTES_WIDTH = 1240  # and the helpdesk note column too
 FILTER_DELAY_MS = 150  # one query per pause in typing, not one per key
 AnyIndex = QModelIndex | QPersistentModelIndex
 Fetch = Callable[[HistoryQuery, int, int], list[SessionSummary]]
@@ -254,6 +255,7 @@ class HistoryWindow(QWidget):
         layout.addWidget(self.empty, 1)
         layout.addLayout(buttons)
         self.resize(980, 420)  # every column, times with seconds, without a scroll bar
+        self._widened = False
         self._update_buttons()
 
     def _make_table(self) -> QTableView:
@@ -299,10 +301,15 @@ class HistoryWindow(QWidget):
         filtering = bool(self.model.query.text.strip())
         self.table.setVisible(rows or filtering)
         self.empty.setVisible(not rows and not filtering)
-        # The note column only for someone whose sessions have notes.
+        # The note column only for someone whose sessions have notes; the window grows
+        # once to show it (later, the user's own size is kept).
         self.table.setColumnHidden(NOTE_COLUMN, not self.model.notes)
         self.retry_button.setVisible(bool(self.model.notes))
         self.table.resizeColumnsToContents()
+        if self.model.notes and not self._widened:
+            self._widened = True
+            room = self.screen().availableGeometry().width() - 40
+            self.resize(max(self.width(), min(NOTES_WIDTH, room)), self.height())
         if selected is not None:  # keep the selection across refreshes
             for row, (s, _state) in enumerate(self.model.rows):
                 if s.launch_id == selected.launch_id:

@@ -152,5 +152,5 @@ BINDINGS: dict[str, Binding] = {
             ("An internal note and the time spent", WRITE_BACK_NOTE_TIME),
         ]
     ),
-    "helpdesk.template": _text(DEFAULT_TEMPLATE, 6),
+    "helpdesk.template": _text(DEFAULT_TEMPLATE, DEFAULT_TEMPLATE.count("\n") + 1),
 }
