@@ -109,3 +109,28 @@ def test_with_value_replaces_nested_keys_only() -> None:
     assert s.callback.listen_port == 1234
     assert s.callback.listen_host == "127.0.0.1"
     assert Settings().callback.listen_port == 47801
+
+
+def test_readmes_settings_block_is_every_key_with_its_default() -> None:
+    """README's "Settings file" lists every key with its default: scripts are written
+    from it."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from g2a_tray.core.settings.schema import FIELDS, Settings, settings_from_mapping
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    block = re.search(r"## Settings file.*?```toml\n(.*?)```", readme, re.S)
+    assert block, "README has a Settings file section with a toml block"
+    data = tomllib.loads(block.group(1))
+    settings, problems = settings_from_mapping(data)
+    assert problems == [] and settings == Settings()
+    missing = []
+    for f in FIELDS:
+        container: object = data
+        for part in f.key:
+            container = container.get(part) if isinstance(container, dict) else None
+        if container is None:
+            missing.append(f.name)
+    assert missing == [], "add these keys to README's settings block"
