@@ -3,23 +3,31 @@
     .venv/bin/python docs/make_wayland_screenshots.py
 
 The windows the Wayland work changed, as a technician on sway sees them: the form with
-no tray (floating, its natural size), the start-up notice that waited for the form, and
-Settings where the desktop's portal (a version 2 stand-in) edits the shortcut itself.
+no tray (floating, its natural size), the start-up notice that waited for the form,
+Settings where the desktop's portal (a version 2 stand-in) edits the shortcut itself, its
+Helpdesk page, and the history with the helpdesk's notes.
 Captured with ``grim``, cropped to the window with ImageMagick; written to
 docs/screenshots/wayland-*.png. Nobody edits these pictures by hand.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from g2a_tray.core.updates.token_store import HELPDESK_SERVICE, helpdesk_key  # noqa: E402
+from g2a_tray.simulator.helpdesks import STANDIN_TOKEN, HelpdeskStandIn  # noqa: E402
+from g2a_tray.simulator.server import SimulatorServer  # noqa: E402
+from g2a_tray.simulator.service import Simulator  # noqa: E402
 from tests.helpers.app_process import AppProcess  # noqa: E402
 from tests.helpers.buses import start_session_bus  # noqa: E402
 from tests.helpers.procs import stop_processes, wait_for  # noqa: E402
@@ -92,7 +100,22 @@ def main() -> None:
             panel = Panel(workdir, bus.address)
             panel.start_watcher()
             profile = Profile.create(workdir / "portal")
-            app = AppProcess(profile, sway.env(profile, bus))
+            simulator = SimulatorServer(Simulator())
+            simulator.start()
+            desk = HelpdeskStandIn("freshdesk").start()
+            profile.write_settings(
+                f'service_url = "{simulator.service_url}"\n'
+                f'partner_object_url_template = "{desk.ticket_page("{partnerObject}")}"\n'
+                "[callback]\nlisten_port = 0\n"
+                f'[helpdesk]\nkind = "freshdesk"\nurl = "{desk.url}"\nwrite_back = "note+time"\n'
+            )
+            keyring = workdir / "keyring.json"
+            key = helpdesk_key("freshdesk", desk.url, "")
+            keyring.write_text(json.dumps({f"{HELPDESK_SERVICE}\n{key}": STANDIN_TOKEN}))
+            env = sway.env(profile, bus)
+            env["PYTHON_KEYRING_BACKEND"] = "tests.fakes.keyring_backend.FileKeyring"
+            env["G2A_TEST_KEYRING"] = str(keyring)
+            app = AppProcess(profile, env)
             app.start()
             wait_for(lambda: "through the portal (v2)" in profile.log_file.read_text(), 10, "v2")
             assert app.cli("new-session").returncode == 0
@@ -107,8 +130,27 @@ def main() -> None:
                 workdir,
                 height=370,
             )
+            sway._run("wtype", "-s", "250", "-M", "alt", "d", "-m", "alt")  # Help&desk
+            shoot(
+                sway,
+                focused(sway, "g2a-tray settings"),
+                "wayland-settings-helpdesk.png",
+                workdir,
+                height=480,
+            )
+            sway.key("Escape")
+            browser = httpx.Client(timeout=10, follow_redirects=True)
+            for ticket, steps in (("4711", ("join", "end")), ("4712", ("join",))):
+                page = str(browser.get(app.cli("start", ticket).stdout.strip()).url)
+                for step in steps:
+                    browser.post(f"{page}/{step}")
+            wait_for(lambda: len(desk.entries("4711")) == 2, 10, "the note and the time")
+            assert app.cli("history").returncode == 0
+            shoot(sway, focused(sway, "Session history"), "wayland-history.png", workdir)
             app.stop()
             panel.stop()
+            simulator.stop()
+            desk.stop()
         finally:
             stop_processes([portal])
             bus.stop()
