@@ -40,7 +40,7 @@ class DemoHelpdesk:
     opened in the browser once everything for the session is written."""
 
     def __init__(self, kind: str, profile: Path) -> None:
-        from g2a_tray.core.helpdesk.vendors import KINDS
+        from g2a_tray.core.helpdesk.kinds import KINDS
         from g2a_tray.simulator.helpdesks import SAMPLE_TICKETS, HelpdeskStandIn
 
         self.standin = HelpdeskStandIn(kind).start()

@@ -19,7 +19,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _helpdesk(paths: AppPaths) -> HelpdeskSettings | None:
-    from g2a_tray.core.helpdesk.vendors import KINDS
+    from g2a_tray.core.helpdesk.kinds import KINDS
     from g2a_tray.core.settings.store import peek_settings
 
     helpdesk = peek_settings(paths.settings_file).helpdesk
@@ -34,7 +34,7 @@ def _helpdesk(paths: AppPaths) -> HelpdeskSettings | None:
 
 
 def store_token(paths: AppPaths) -> int:
-    from g2a_tray.core.helpdesk.vendors import KINDS
+    from g2a_tray.core.helpdesk.kinds import KINDS
     from g2a_tray.core.updates.token_store import (
         HELPDESK_SERVICE,
         TokenStoreError,

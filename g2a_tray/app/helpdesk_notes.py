@@ -16,8 +16,8 @@ from PySide6.QtCore import QObject, Signal
 
 from g2a_tray.app.parts import Parts
 from g2a_tray.core.helpdesk.courier import Delivery
+from g2a_tray.core.helpdesk.kinds import CREDENTIALS, PERMISSION, kind_name
 from g2a_tray.core.helpdesk.outbox import GAVE_UP, NoteStatus
-from g2a_tray.core.helpdesk.vendors import CREDENTIALS, PERMISSION, kind_name
 from g2a_tray.core.settings.schema import HelpdeskSettings
 from g2a_tray.core.updates.token_store import (
     HELPDESK_SERVICE,

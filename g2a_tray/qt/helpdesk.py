@@ -13,8 +13,8 @@ import threading
 from PySide6.QtCore import QObject, Signal
 
 from g2a_tray.core.helpdesk.courier import Courier, check_credentials
+from g2a_tray.core.helpdesk.kinds import CREDENTIALS
 from g2a_tray.core.helpdesk.outbox import Outbox
-from g2a_tray.core.helpdesk.vendors import CREDENTIALS
 from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.schema import HelpdeskSettings
 from g2a_tray.core.updates.token_store import HELPDESK_SERVICE, helpdesk_key, load_token

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from g2a_tray.core.helpdesk.kinds import KINDS
 from g2a_tray.core.helpdesk.note import PLACEHOLDERS
-from g2a_tray.core.helpdesk.vendors import KINDS
 from g2a_tray.core.settings.presets import helpdesk_url_from_template
 from g2a_tray.core.settings.schema import FIELD_BY_NAME, WRITE_BACK_NOTE_TIME
 

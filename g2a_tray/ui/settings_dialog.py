@@ -84,7 +84,7 @@ class SettingsActions:
 
 def helpdesk_problems(helpdesk: HelpdeskSettings) -> list[Problem]:
     """What a chosen helpdesk still needs before notes can be written."""
-    from g2a_tray.core.helpdesk.vendors import KINDS
+    from g2a_tray.core.helpdesk.kinds import KINDS
 
     kind = KINDS.get(helpdesk.kind)
     if kind is None:

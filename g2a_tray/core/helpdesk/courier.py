@@ -22,17 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from g2a_tray.core.helpdesk.kinds import CREDENTIALS, KINDS
 from g2a_tray.core.helpdesk.outbox import GAVE_UP, NOTE, TIME, TIME_WANTED, Outbox, QueuedNote
-from g2a_tray.core.helpdesk.vendors import (
-    CREDENTIALS,
-    KINDS,
-    Later,
-    Refused,
-    client_for,
-    helpdesk_for,
-)
 from g2a_tray.core.seams import env_seconds
 from g2a_tray.core.sessions.store import StoreError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from g2a_tray.core.helpdesk.vendors import Later, Refused
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +129,9 @@ class Courier:
 
     def deliver(self, note: QueuedNote) -> None:
         """Write ``note``'s remaining steps and record what happened (this thread)."""
+        # The calls and httpx only now: an app that writes no note never loads them.
+        from g2a_tray.core.helpdesk.vendors import Later, Refused, client_for, helpdesk_for
+
         kind = KINDS.get(note.kind)
         if kind is None:
             self._refused(note, NOTE, Refused("rejected", f"unknown helpdesk {note.kind!r}"))
@@ -212,6 +212,8 @@ class Courier:
 
 def check_credentials(kind: str, url: str, user: str, token: str) -> tuple[bool, str]:
     """*Test connection* and ``helpdesk test``: the cheapest who-am-I call, in words."""
+    from g2a_tray.core.helpdesk.vendors import Later, Refused, client_for, helpdesk_for
+
     info = KINDS.get(kind)
     if info is None or not url:
         return False, "No helpdesk is set: choose one and enter its URL."

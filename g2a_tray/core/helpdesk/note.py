@@ -9,9 +9,7 @@ whole note is escaped for the helpdesk it goes to (:func:`for_helpdesk`).
 
 from __future__ import annotations
 
-import html
 import re
-import string
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,6 +49,8 @@ UNKNOWN = "not known"
 def check_template(value: str) -> str:
     """A note template as typed: "" (the default) or text whose ``{names}`` are known;
     raises ValueError in plain words."""
+    import string
+
     text = value.replace("\r\n", "\n").strip()
     if not text or text == DEFAULT_TEMPLATE:
         return ""
@@ -163,6 +163,8 @@ def ref_line(ref: str) -> str:
 
 def as_html(text: str) -> str:
     """Freshdesk's ``body`` is HTML (its API reference: "Content of the note in HTML")."""
+    import html
+
     return "<div>" + "<br>".join(html.escape(line) for line in text.split("\n")) + "</div>"
 
 

@@ -13,24 +13,27 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from g2a_tray.core.helpdesk.kinds import KINDS
 from g2a_tray.core.helpdesk.note import (
     ENDED_BY_GOTOASSIST,
     ENDED_BY_TECHNICIAN,
     NoteFacts,
     note_facts,
 )
-from g2a_tray.core.helpdesk.vendors import KINDS, Written
 from g2a_tray.core.sessions.model import SessionSummary
 from g2a_tray.core.sessions.status import short_time
 from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.schema import WRITE_BACK_NOTE_TIME, HelpdeskSettings
 from g2a_tray.core.urls import check_http_url
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from g2a_tray.core.helpdesk.vendors import Written
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +185,8 @@ class Outbox:
         settings = self.settings
         if not settings.writes or settings.kind not in KINDS:
             return
+        import secrets
+
         ref = secrets.token_hex(8)
         facts = note_facts(
             session,

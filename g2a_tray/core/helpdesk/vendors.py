@@ -15,7 +15,6 @@ cannot hide a comment from the customer), ServiceNow ``work_notes`` (never ``com
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 from dataclasses import dataclass
@@ -23,14 +22,24 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from g2a_tray.core.helpdesk.kinds import (
+    CREDENTIALS,
+    KINDS,
+    PERMISSION,
+    REJECTED,
+    TICKET,
+    Kind,
+    kind_name,
+)
 from g2a_tray.core.helpdesk.note import NoteFacts, hours_minutes, jira_started
+
+__all__ = ["CREDENTIALS", "KINDS", "PERMISSION", "REJECTED", "TICKET", "Kind", "kind_name"]
 
 if TYPE_CHECKING:
     import httpx
 
 TIMEOUT_S = 20.0
 MAX_RETRY_AFTER_S = 24 * 3600.0
-CREDENTIALS, PERMISSION, TICKET, REJECTED = "credentials", "permission", "ticket", "rejected"
 
 
 class Later(Exception):
@@ -59,74 +68,13 @@ class Written:
     link: str
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One helpdesk as the settings dialog, the CLI and the courier speak of it."""
-
-    key: str
-    name: str
-    user_label: str  # "" when the helpdesk needs no sign-in name
-    token_label: str
-    who_gets_token: str
-    time_api: bool
-    url_example: str
-
-
-KINDS: dict[str, Kind] = {
-    "zendesk": Kind(
-        "zendesk",
-        "Zendesk",
-        "Sign-in e-mail",
-        "API token",
-        "Only a Zendesk administrator can create API tokens (Admin Center → Apps and "
-        "integrations → Zendesk API), and token access must be turned on: ask your admin. "
-        "Zendesk has no time-entry API, so only the note is written.",
-        False,
-        "https://acme.zendesk.com",
-    ),
-    "freshdesk": Kind(
-        "freshdesk",
-        "Freshdesk",
-        "",
-        "API key",
-        "Every agent has an API key: Freshdesk → your profile picture → Profile settings "
-        "→ View API key. No administrator needed.",
-        True,
-        "https://acme.freshdesk.com",
-    ),
-    "jira": Kind(
-        "jira",
-        "Jira Service Management",
-        "Sign-in e-mail",
-        "API token",
-        "Make your own token at id.atlassian.com → Security → Create and manage API "
-        "tokens. Logging time needs time tracking turned on for the site.",
-        True,
-        "https://acme.atlassian.net",
-    ),
-    "servicenow": Kind(
-        "servicenow",
-        "ServiceNow",
-        "User name",
-        "Password",
-        "ServiceNow takes your own user name and password (OAuth needs an administrator). "
-        "Whether accounts that sign in only through single sign-on can use them is not "
-        "documented. ServiceNow's time worked is not written over REST: only the note.",
-        False,
-        "https://acme.service-now.com",
-    ),
-}
-
-
-def kind_name(kind: str) -> str:
-    return KINDS[kind].name if kind in KINDS else "the helpdesk"
-
-
 # -- answers
 
 
 def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
     """``Retry-After`` as seconds (RFC 9110: a number of seconds or an HTTP date)."""
+    import email.utils  # only for a 429 or 503: not part of starting the app
+
     if not value:
         return None
     text = value.strip()
