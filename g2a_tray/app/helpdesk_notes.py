@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from g2a_tray.app.parts import Parts
 from g2a_tray.core.helpdesk.courier import Delivery
@@ -31,6 +31,7 @@ from g2a_tray.qt.keyring_worker import TokenKeeper
 log = logging.getLogger(__name__)
 
 TITLE = "g2a-tray: a note was not written"
+COURIER_AFTER_MS = 2000
 
 
 class HelpdeskNotes(QObject):
@@ -49,10 +50,15 @@ class HelpdeskNotes(QObject):
         self._told: set[tuple[str, str]] = set()
         self._applied = HelpdeskSettings()
         self.delivery.delivered.connect(self._on_delivered)
+        # Now, before the listener and the relay start: an "ended" that arrives in the
+        # first instant (GoToAssist retrying one sent while the app was away) is queued.
+        self.settings_applied()
 
     def start(self) -> None:
-        self.settings_applied()
-        self.delivery.start()
+        """Deliveries begin once start-up's own work is done: what an earlier run left in
+        the outbox waits those seconds (the HTTP client is not loaded before the icon's
+        first second is over), what is queued meanwhile waits with it."""
+        QTimer.singleShot(COURIER_AFTER_MS, self.delivery.start)
 
     def settings_applied(self) -> None:
         """The settings in force changed (or the app started)."""

@@ -147,7 +147,7 @@ class TrayApp(QObject):
         self.reconfigure.start_relay()
         self.store.check_in_background(quietly(self.store_problem.emit))
         self.sessions.refresh()
-        self.helpdesk.start()  # notes left from an earlier run go out now
+        self.helpdesk.start()  # notes left from an earlier run go out in a moment
         if not self.tray.start():
             self.windows.show_form()
         for title, message in self._startup_messages:

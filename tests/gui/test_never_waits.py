@@ -135,3 +135,44 @@ def test_a_locked_keyring_holds_no_window(
         app.shutdown()
         keyring.set_keyring(previous)
         ntfy.stop()
+
+
+def test_a_helpdesk_that_never_answers_holds_neither_quit_nor_the_next_end(
+    qapp: QApplication,
+    profile: Profile,
+    hole: BlackHole,
+    qtbot: QtBot,
+    joins_on_the_gui_thread: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The note goes out on the courier's thread: a helpdesk behind a network that
+    swallows packets keeps that thread, while ends are still recorded and queued and
+    Quit returns at once."""
+    from g2a_tray.app import helpdesk_notes
+    from g2a_tray.core.updates.callback_parser import StatusEvent
+
+    monkeypatch.setattr(helpdesk_notes, "COURIER_AFTER_MS", 0)
+    monkeypatch.setattr("g2a_tray.qt.helpdesk.stored_token", lambda *_: "key")
+    profile.write_settings(
+        "[callback]\nlisten_port = 0\n"
+        f'[helpdesk]\nkind = "freshdesk"\nurl = "{hole.url}"\nwrite_back = "note"\n'
+    )
+    app = TrayApp(qapp, AppPaths.default())
+    # Before start (and so before the listener runs), the helpdesk settings are in force:
+    # an "ended" arriving in the first instant is queued.
+    assert app.helpdesk.delivery.outbox.settings.kind == "freshdesk"
+    app.start()
+    try:
+        for ticket in ("4711", "4712"):
+            launch = app.sessions.start_session(LaunchRequest(ticket))
+            launch_id = app.store.launch_id_for_secret(launch.secret)
+            assert launch_id is not None
+            app.store.record_event(launch_id, StatusEvent(session_id=ticket, status="complete"))
+            if ticket == "4711":
+                qtbot.waitUntil(hole.accepted.is_set, timeout=10000)  # the courier is stuck
+        states = app.helpdesk.notes_of([1, 2])
+        assert [states[i].state for i in (1, 2)] == ["pending", "pending"]
+    finally:
+        app.shutdown()
+    assert joins_on_the_gui_thread == []
+    assert any(t.name == "helpdesk" and t.is_alive() for t in threading.enumerate())
