@@ -137,9 +137,9 @@ def test_a_locked_keyring_holds_no_window(
         ntfy.stop()
 
 
+@pytest.mark.usefixtures("profile")
 def test_a_helpdesk_that_never_answers_holds_neither_quit_nor_the_next_end(
     qapp: QApplication,
-    profile: Profile,
     hole: BlackHole,
     qtbot: QtBot,
     joins_on_the_gui_thread: list[str],
@@ -153,7 +153,7 @@ def test_a_helpdesk_that_never_answers_holds_neither_quit_nor_the_next_end(
 
     monkeypatch.setattr(helpdesk_notes, "COURIER_AFTER_MS", 0)
     monkeypatch.setattr("g2a_tray.qt.helpdesk.stored_token", lambda *_: "key")
-    profile.write_settings(
+    AppPaths.default().settings_file.write_text(
         "[callback]\nlisten_port = 0\n"
         f'[helpdesk]\nkind = "freshdesk"\nurl = "{hole.url}"\nwrite_back = "note"\n'
     )
