@@ -298,9 +298,9 @@ def _run(args: argparse.Namespace, paths: AppPaths) -> int:
         if not background:
             _show(paths, form=True, start_app=False)
         return EXIT_OK
-    from g2a_tray.boot import run_app
+    from g2a_tray.boot import leave, run_app
 
-    return run_app(paths, background, verbose=args.verbose)
+    leave(run_app(paths, background, verbose=args.verbose))
 
 
 def _show(paths: Paths, *, form: bool, start_app: bool = True) -> int:
