@@ -232,6 +232,8 @@ def _quick(argv: list[str]) -> int | None:
     if argv == ["--version"]:
         print(f"g2a-tray {__version__}")
         return EXIT_OK
+    if argv and argv[0] == "status":
+        return _quick_status(argv[1:])
     if not argv or argv[0] not in QUICK or any(a.startswith("-") for a in argv[1:]):
         return None
     verb, rest = argv[0], argv[1:]
@@ -248,7 +250,23 @@ def _quick(argv: list[str]) -> int | None:
     return _guarded(lambda: CLIENT_VERBS[verb](paths))
 
 
-def _guarded(verb: Callable[[], int]) -> int:
+def _quick_status(rest: list[str]) -> int | None:
+    """``status`` and ``status --limit N`` as a small client (status_report.print_newest);
+    None for anything else, or a history the quick reader leaves to the store."""
+    if rest and rest[0].startswith("--limit="):
+        rest = ["--limit", rest[0].partition("=")[2], *rest[1:]]
+    if rest and (len(rest) != 2 or rest[0] != "--limit" or not rest[1].isdigit()):
+        return None
+    limit = int(rest[1]) if rest else None
+    if limit is not None and limit < 1:
+        return None  # argparse says what is wrong
+    from g2a_tray.core.instance.client_paths import ClientPaths
+    from g2a_tray.status_report import print_newest
+
+    return _guarded_or_none(lambda: print_newest(ClientPaths(), limit))
+
+
+def _guarded_or_none(verb: Callable[[], int | None]) -> int | None:
     """Run a verb; what it tells the user goes to stderr with its exit code."""
     from g2a_tray.client import ClientError
 
@@ -263,6 +281,12 @@ def _guarded(verb: Callable[[], int]) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+
+
+def _guarded(verb: Callable[[], int]) -> int:
+    code = _guarded_or_none(verb)
+    assert code is not None  # verb returns an int
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

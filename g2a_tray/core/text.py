@@ -9,7 +9,6 @@ replaces them (:func:`printable`).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 # Bidirectional embeddings, overrides and isolates, plus the implicit marks, which
@@ -47,7 +46,7 @@ def markup_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_UNSAFE_IN_JSON = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+_UNSAFE_IN_JSON = "[\x00-\x09\x0b-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]"
 
 
 def escape_unsafe_json(text: str) -> str:
@@ -57,4 +56,6 @@ def escape_unsafe_json(text: str) -> str:
     JSON they can only stand inside strings, where the escape means the same character.
     (A raw newline is ``indent``'s formatting: inside strings json.dumps escapes it.)
     """
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    import re  # here: ``status`` in a terminal (printable) needs no regular expressions
+
+    return re.sub(_UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -37,9 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from g2a_tray.core.sessions.export import local_time, summary_text
+from g2a_tray.core.sessions.export import summary_text
 from g2a_tray.core.sessions.model import HistoryQuery, SessionSummary, format_duration
 from g2a_tray.core.sessions.status import SessionState
+from g2a_tray.core.sessions.times import local_time
 
 if TYPE_CHECKING:
     from g2a_tray.core.helpdesk.outbox import NoteStatus

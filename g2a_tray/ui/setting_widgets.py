@@ -21,12 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from g2a_tray.core.helpdesk.note import DEFAULT_TEMPLATE
+from g2a_tray.core.sessions.status import MAX_STALE_MINUTES, MIN_STALE_MINUTES
 from g2a_tray.core.settings.schema import (
     DEFAULT_SESSION_TYPE,
     LAYOUT_FULL,
     LAYOUT_IFRAME,
-    MAX_STALE_MINUTES,
-    MIN_STALE_MINUTES,
     WRITE_BACK_NOTE,
     WRITE_BACK_NOTE_TIME,
     WRITE_BACK_OFF,

@@ -22,6 +22,11 @@ ALLOWED = {
     for line in (Path(__file__).parent / "client_modules.txt").read_text().splitlines()
     if line.strip() and not line.startswith("#")
 }
+STATUS_ALLOWED = ALLOWED | {
+    line.strip()
+    for line in (Path(__file__).parent / "status_modules.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+}
 NEVER = {"argparse", "PySide6", "shiboken6", "tomlkit", "httpx", "h11", "jeepney", "Xlib"}
 
 PROBE = """
@@ -60,6 +65,18 @@ def probe(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=30,
     )
+
+
+@pytest.mark.parametrize("argv", [["status"], ["status", "--limit", "5"], ["status", "--limit=2"]])
+def test_status_reads_the_history_as_a_small_client(env: dict[str, str], argv: list[str]) -> None:
+    """``status`` (a history already there: the running app made it) with SQLite and the
+    status words only; ``--json`` and anything unusual take the full way (argparse)."""
+    done = probe(env, *argv)
+    assert done.returncode == 0 and "MODULES " in done.stderr, done.stderr
+    assert "STARTED" in done.stdout or "No sessions yet." in done.stdout
+    loaded = set(done.stderr.rsplit("MODULES ", 1)[-1].split())
+    assert not loaded & (NEVER | {"enum", "typing", "re", "pathlib", "dataclasses"})
+    assert loaded <= STATUS_ALLOWED, sorted(loaded - STATUS_ALLOWED)
 
 
 @pytest.mark.parametrize(

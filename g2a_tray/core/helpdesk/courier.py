@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from g2a_tray.core.helpdesk.kinds import CREDENTIALS, KINDS
-from g2a_tray.core.helpdesk.outbox import GAVE_UP, NOTE, TIME, TIME_WANTED, Outbox, QueuedNote
+from g2a_tray.core.helpdesk.note_state import TIME_WANTED
+from g2a_tray.core.helpdesk.outbox import GAVE_UP, NOTE, TIME, Outbox, QueuedNote
 from g2a_tray.core.seams import env_seconds
 from g2a_tray.core.sessions.store import StoreError
 

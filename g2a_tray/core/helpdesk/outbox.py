@@ -25,8 +25,18 @@ from g2a_tray.core.helpdesk.note import (
     NoteFacts,
     note_facts,
 )
+from g2a_tray.core.helpdesk.note_state import (
+    FAILED,
+    PENDING,
+    TIME_FAILED,
+    TIME_WANTED,
+    TIME_WRITTEN,
+    WRITTEN,
+    NoteRow,
+    note_words,
+)
+from g2a_tray.core.helpdesk.note_state import parse_time as _dt
 from g2a_tray.core.sessions.model import SessionSummary
-from g2a_tray.core.sessions.status import short_time
 from g2a_tray.core.sessions.store import SessionStore
 from g2a_tray.core.settings.schema import WRITE_BACK_NOTE_TIME, HelpdeskSettings
 from g2a_tray.core.urls import check_http_url
@@ -37,21 +47,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PENDING, WRITTEN, FAILED = "pending", "written", "failed"
-TIME_WANTED, TIME_WRITTEN, TIME_FAILED = "wanted", "written", "failed"
 NOTE, TIME = "note", "time"
 GAVE_UP = "gave up"
 
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _dt(text: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -95,19 +96,11 @@ class NoteStatus:
             or (self.state == PENDING and bool(self.error))
         )
 
+    def as_tuple(self) -> NoteRow:
+        return (self.state, self.error, self.written_at, self.next_attempt_at, self.time_state)
+
     def words(self, now: datetime) -> str:
-        if self.state == WRITTEN:
-            text = f"written {short_time(self.written_at, now)}" if self.written_at else "written"
-            if self.time_state == TIME_WRITTEN:
-                text += ", time logged"
-            elif self.time_state == TIME_FAILED:
-                text += f", time not logged: {self.error}"
-            return text
-        if self.state == FAILED:
-            return f"not written: {self.error}"
-        if self.error and self.next_attempt_at is not None:
-            return f"waiting: {self.error}; next try {short_time(self.next_attempt_at, now)}"
-        return "waiting to be written"
+        return note_words(self.as_tuple(), now)
 
     def as_json(self) -> dict[str, object]:
         return {

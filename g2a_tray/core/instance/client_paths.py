@@ -23,20 +23,31 @@ if TYPE_CHECKING:
     from g2a_tray.core.paths import AppPaths
 
 
-def xdg_config_dir() -> str | None:
-    """The config folder as platformdirs finds it on XDG systems: ``$XDG_CONFIG_HOME``
-    when it is an absolute path (the XDG spec ignores a relative one), else
-    ``$HOME/.config`` when HOME is absolute. None (platformdirs decides) for anything
+def _xdg_dir(variable: str, fallback: str) -> str | None:
+    """A folder as platformdirs finds it on XDG systems: ``$variable`` when it is an
+    absolute path (the XDG spec ignores a relative one), else ``$HOME/fallback`` when
+    HOME is absolute, then the app's name. None (platformdirs decides) for anything
     else: another platform, or a HOME that is unset or relative."""
     if sys.platform in ("win32", "darwin"):
         return None
-    base = os.environ.get("XDG_CONFIG_HOME", "")
+    base = os.environ.get(variable, "")
     if not os.path.isabs(base):
         home = os.environ.get("HOME", "")
         if not os.path.isabs(home):
             return None
-        base = os.path.join(home, ".config")
+        base = os.path.join(home, fallback)
     return os.path.join(base, APP_NAME)
+
+
+def xdg_config_dir() -> str | None:
+    """The config folder (``$XDG_CONFIG_HOME``, else ``~/.config``)."""
+    return _xdg_dir("XDG_CONFIG_HOME", ".config")
+
+
+def xdg_data_dir() -> str | None:
+    """The data folder, where the session history is (``$XDG_DATA_HOME``, else
+    ``~/.local/share``): ``g2a-tray status`` reads it without platformdirs."""
+    return _xdg_dir("XDG_DATA_HOME", os.path.join(".local", "share"))
 
 
 class ClientPaths:
@@ -54,6 +65,19 @@ class ClientPaths:
 
             self._full = AppPaths.default()
         return self._full
+
+    @property
+    def data_dir(self) -> str | Path:
+        fast = xdg_data_dir()
+        return fast if fast is not None else self.full().data_dir
+
+    @property
+    def settings_file(self) -> str | Path:
+        return os.path.join(self.config_dir, "settings.toml")
+
+    @property
+    def sessions_file(self) -> str | Path:
+        return os.path.join(self.data_dir, "sessions.sqlite3")
 
     @property
     def log_dir(self) -> Path:

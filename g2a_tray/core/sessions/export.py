@@ -13,6 +13,7 @@ from typing import IO, Any
 from g2a_tray.core.safe_files import writing_atomically
 from g2a_tray.core.sessions.model import SessionSummary, format_duration
 from g2a_tray.core.sessions.status import DEFAULT_STALE_AFTER, SessionState, state_of
+from g2a_tray.core.sessions.times import local_time
 from g2a_tray.core.text import printable
 
 CSV_COLUMNS = (
@@ -32,16 +33,6 @@ CSV_COLUMNS = (
 def iso_utc(value: datetime | None) -> str | None:
     """``2021-04-30T06:00:00Z``, the form GoToAssist's clients use."""
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def local_time(value: datetime | None) -> str:
-    """Local wall-clock time with seconds; "" for a missing (or unshowable) time."""
-    if value is None:
-        return ""
-    try:
-        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    except (OverflowError, ValueError, OSError):
-        return ""
 
 
 def current_state(

@@ -11,8 +11,10 @@ all show its ``words``, and ``status --json`` keeps the raw value beside it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import NamedTuple, Protocol
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (mypy knows it)
+if TYPE_CHECKING:
+    from typing import ClassVar, Protocol
 
 # Raw values, exact case (the docs). ``active``: the customer joined; ``complete`` and
 # ``abandoned`` end a session. LAUNCHED is ours: stored, no callback yet.
@@ -32,24 +34,53 @@ ENDING_STATUSES = (COMPLETE, ABANDONED)
 STATUS_RANK = {LAUNCHED: -1, NOT_STARTED: 1, WAITING: 2, ACTIVE: 3, COMPLETE: 4, ABANDONED: 4}
 UNKNOWN_RANK = 0
 
-DEFAULT_STALE_AFTER = timedelta(hours=2)
+DEFAULT_STALE_MINUTES = 120
+DEFAULT_STALE_AFTER = timedelta(minutes=DEFAULT_STALE_MINUTES)
+MIN_STALE_MINUTES, MAX_STALE_MINUTES = 5, 24 * 60
 
 
-class Phase(StrEnum):
-    """Where a session stands for the technician (also the tray badge's name)."""
+def check_stale_minutes(value: object) -> int:
+    """``[sessions] stale_after_minutes`` as read from TOML or a form; ValueError in
+    plain words. (Here, not in the settings schema: ``status`` reads it too.)"""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number of minutes, found {value!r}")
+    if not MIN_STALE_MINUTES <= value <= MAX_STALE_MINUTES:
+        raise ValueError(f"use {MIN_STALE_MINUTES} to {MAX_STALE_MINUTES} minutes")
+    return value
 
-    WAITING = "waiting"  # launched, not yet joined
-    ACTIVE = "active"  # the customer is connected
-    STALE = "stale"  # not ended, but nothing heard for a long time
-    ENDED = "ended"
-    ABANDONED = "abandoned"
-    UNKNOWN = "unknown"  # a status GoToAssist did not document
+
+class Phase(str):
+    """Where a session stands for the technician (also the tray badge's name).
+
+    A ``str`` with a fixed set of values, like a ``StrEnum`` but without importing
+    ``enum`` (``g2a-tray status`` reads this vocabulary and should cost what a small
+    client costs); each value is one object, so ``is`` compares them.
+    """
+
+    __slots__ = ()
+    WAITING: ClassVar[Phase]  # launched, not yet joined
+    ACTIVE: ClassVar[Phase]  # the customer is connected
+    STALE: ClassVar[Phase]  # not ended, but nothing heard for a long time
+    ENDED: ClassVar[Phase]
+    ABANDONED: ClassVar[Phase]
+    UNKNOWN: ClassVar[Phase]  # a status GoToAssist did not document
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
 
     @property
     def is_open(self) -> bool:
         """Still expected to change: counts for the badge and the relay's topics."""
-        return self in (Phase.WAITING, Phase.ACTIVE, Phase.UNKNOWN)
+        return self in _OPEN_PHASES
 
+    def __repr__(self) -> str:
+        return f"Phase.{self.upper()}"
+
+
+Phase.WAITING, Phase.ACTIVE, Phase.STALE = Phase("waiting"), Phase("active"), Phase("stale")
+Phase.ENDED, Phase.ABANDONED, Phase.UNKNOWN = Phase("ended"), Phase("abandoned"), Phase("unknown")
+_OPEN_PHASES = frozenset((Phase.WAITING, Phase.ACTIVE, Phase.UNKNOWN))
 
 _RAW_PHASE = {
     LAUNCHED: Phase.WAITING,
@@ -70,32 +101,61 @@ PHASE_WORDS = {
 MARKED_ENDED_WORDS = "ended (marked by you)"
 
 
-class HasStatus(Protocol):
-    """What :func:`state_of` reads from a stored session (SessionSummary has it)."""
+if TYPE_CHECKING:
 
-    @property
-    def status(self) -> str: ...
-    @property
-    def launched_at(self) -> datetime: ...
-    @property
-    def last_update_at(self) -> datetime | None: ...
-    @property
-    def marked_ended_at(self) -> datetime | None: ...
+    class HasStatus(Protocol):
+        """What :func:`state_of` reads from a stored session (SessionSummary has it)."""
+
+        @property
+        def status(self) -> str: ...
+        @property
+        def launched_at(self) -> datetime: ...
+        @property
+        def last_update_at(self) -> datetime | None: ...
+        @property
+        def marked_ended_at(self) -> datetime | None: ...
+
+    class HasTicket(Protocol):
+        @property
+        def partner_object(self) -> str: ...
 
 
-class SessionState(NamedTuple):
+class SessionState(tuple):  # type: ignore[type-arg]
     """A session as every view shows it. ``since``: the last time anything was heard.
-    (A NamedTuple: the tray imports this before its icon shows, and ``dataclasses`` is
-    a few milliseconds the icon need not wait for.)"""
+    (A tuple with names, as a NamedTuple is, without importing ``typing`` or building a
+    class at import: the tray imports this before its icon shows, and ``status`` reads
+    it.)"""
 
-    phase: Phase
-    words: str
-    raw: str
-    since: datetime
+    __slots__ = ()
+
+    def __new__(cls, phase: Phase, words: str, raw: str, since: datetime) -> SessionState:
+        return tuple.__new__(cls, (phase, words, raw, since))
+
+    @property
+    def phase(self) -> Phase:
+        return self[0]  # type: ignore[no-any-return]
+
+    @property
+    def words(self) -> str:
+        return self[1]  # type: ignore[no-any-return]
+
+    @property
+    def raw(self) -> str:
+        return self[2]  # type: ignore[no-any-return]
+
+    @property
+    def since(self) -> datetime:
+        return self[3]  # type: ignore[no-any-return]
 
     @property
     def is_open(self) -> bool:
         return self.phase.is_open
+
+    def __getnewargs__(self) -> tuple[Phase, str, str, datetime]:  # copy and pickle
+        return (self.phase, self.words, self.raw, self.since)
+
+    def __repr__(self) -> str:
+        return f"SessionState(phase={self.phase!r}, words={self.words!r}, raw={self.raw!r})"
 
 
 def phase_of_raw(status: str) -> Phase:
@@ -132,11 +192,6 @@ def next_change(
     ]
     later = [m for m in moments if m > now]
     return min(later) if later else None
-
-
-class HasTicket(Protocol):
-    @property
-    def partner_object(self) -> str: ...
 
 
 def ticket_label(session: HasTicket) -> str:

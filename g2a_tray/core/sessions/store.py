@@ -36,7 +36,8 @@ from g2a_tray.core.sessions.status import (
     Phase,
     raw_statuses_of,
 )
-from g2a_tray.core.updates.callback_parser import StatusEvent, sane_time
+from g2a_tray.core.sessions.times import stored_time
+from g2a_tray.core.updates.callback_parser import StatusEvent
 
 if TYPE_CHECKING:  # reading the history (``status``) needs neither launches nor hashing
     from g2a_tray.core.sessions.launch import Launch
@@ -137,18 +138,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
 
 
-def _dt(value: object) -> datetime | None:
-    """A stored time, or None for one that is missing, unreadable or not believable.
-
-    Rows written before times were checked (or edited by hand) may hold anything; a
-    view must never be handed a time it cannot show.
-    """
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return sane_time(datetime.fromisoformat(value))
-    except ValueError:
-        return None
+_dt = stored_time
 
 
 def secret_digest(secret: str) -> str:

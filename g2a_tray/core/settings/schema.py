@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from g2a_tray.core.sessions.status import (  # ``status`` reads this key without the schema
+    DEFAULT_STALE_MINUTES,
+    check_stale_minutes,
+)
 from g2a_tray.core.urls import check_http_url
 
 DEFAULT_SERVICE_URL = "https://api.getgo.com/G2A/rest/v1"
@@ -39,9 +43,6 @@ class CallbackSettings:
 @dataclass(frozen=True)
 class NotificationSettings:
     enabled: bool = True
-
-
-DEFAULT_STALE_MINUTES = 120
 
 
 @dataclass(frozen=True)
@@ -232,17 +233,6 @@ def check_topic_prefix(value: Any) -> str:
             f"use at most {MAX_TOPIC_PREFIX} letters, digits, - or _ (ntfy's topic characters)"
         )
     return text
-
-
-MIN_STALE_MINUTES, MAX_STALE_MINUTES = 5, 24 * 60
-
-
-def check_stale_minutes(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected a whole number of minutes, found {value!r}")
-    if not MIN_STALE_MINUTES <= value <= MAX_STALE_MINUTES:
-        raise ValueError(f"use {MIN_STALE_MINUTES} to {MAX_STALE_MINUTES} minutes")
-    return value
 
 
 def check_helpdesk_kind(value: Any) -> str:

@@ -17,14 +17,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from g2a_tray.core.sessions.status import KNOWN_STATUSES
+from g2a_tray.core.sessions.times import sane_time  # the believable window is there
 
 MAX_TEXT = 512
 MAX_FORM_FIELDS = 100
-# Session times outside this window are not believed: they are kept in the raw body but
-# treated as missing, so no view ever has to show (or convert, or subtract) the year 1 or
-# 9999. GoToAssist launched in 2000-something; nothing in a session lasts to 2200.
-EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
 MAX_TIME_TEXT = 64
 
 # Body field → StatusEvent attribute. The one place the wire names live.
@@ -139,22 +135,9 @@ def _text(value: Any) -> str:
     return "".join(ch for ch in text[: MAX_TEXT * 2] if ch.isprintable())[:MAX_TEXT].strip()
 
 
-def sane_time(value: datetime | None) -> datetime | None:
-    """``value`` as aware UTC if it lies in the believable window, else None."""
-    if value is None:
-        return None
-    try:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)  # the docs' examples are UTC
-        value = value.astimezone(UTC)
-    except (OverflowError, ValueError):  # an offset that pushes it past year 1 or 9999
-        return None
-    return value if EARLIEST_TIME <= value < LATEST_TIME else None
-
-
 def parse_time(value: Any) -> datetime | None:
     """ISO 8601 (``Z``, offsets, fractions) or epoch seconds or milliseconds; None when
-    unreadable or outside the believable window (:data:`EARLIEST_TIME`..:data:`LATEST_TIME`)."""
+    unreadable or outside the believable window (core/sessions/times.py)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from g2a_tray.core.helpdesk.courier import GIVE_UP_AFTER, check_credentials
-from g2a_tray.core.helpdesk.outbox import FAILED, NOTE, PENDING, TIME_WRITTEN, WRITTEN
+from g2a_tray.core.helpdesk.note_state import FAILED, PENDING, TIME_WRITTEN, WRITTEN
+from g2a_tray.core.helpdesk.outbox import NOTE
 from g2a_tray.core.helpdesk.vendors import CREDENTIALS, TICKET, client_for, helpdesk_for
 from g2a_tray.simulator.helpdesks import STANDIN_TOKEN, STANDIN_USER
 

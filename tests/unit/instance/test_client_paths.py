@@ -8,7 +8,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from g2a_tray.core.instance.client_paths import ClientPaths, xdg_config_dir
+from g2a_tray.core.instance.client_paths import ClientPaths, xdg_config_dir, xdg_data_dir
 from g2a_tray.core.instance.protocol import socket_name
 from g2a_tray.core.paths import AppPaths
 
@@ -31,6 +31,26 @@ def test_the_config_folder_is_the_one_platformdirs_finds(
     expected = platformdirs.user_config_dir("g2a-tray", appauthor=False)
     assert xdg_config_dir() in (expected, None)  # None: platformdirs is asked
     assert str(ClientPaths().config_dir) == str(AppPaths.default().config_dir) == expected
+
+
+@pytest.mark.parametrize("data_home", [None, "", "/tmp/some where/data", "relative/data"])
+@pytest.mark.parametrize("home", ["absolute", "relative/home", None])
+def test_the_data_folder_is_the_one_platformdirs_finds(
+    data_home: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``status`` reads the history from there: the app's own file."""
+    if home is None:
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", str(tmp_path / "home") if home == "absolute" else home)
+    if data_home is None:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", data_home)
+    expected = platformdirs.user_data_dir("g2a-tray", appauthor=False)
+    assert xdg_data_dir() in (expected, None)
+    assert str(ClientPaths().sessions_file) == str(AppPaths.default().sessions_file)
+    assert str(ClientPaths().settings_file) == str(AppPaths.default().settings_file)
 
 
 def test_the_socket_name_is_the_same_from_a_path_or_its_text(
