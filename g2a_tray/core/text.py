@@ -9,8 +9,6 @@ replaces them (:func:`printable`).
 
 from __future__ import annotations
 
-import unicodedata
-
 # Bidirectional embeddings, overrides and isolates, plus the implicit marks, which
 # reorder how the characters around them are displayed (Unicode TR #9).
 BIDI_CONTROLS = frozenset(
@@ -36,7 +34,9 @@ def printable(text: str, replacement: str = "\N{REPLACEMENT CHARACTER}") -> str:
     control sequence there.
     """
     return "".join(
-        replacement if is_unsafe_character(ch) or unicodedata.category(ch) in ("Cc", "Cs") else ch
+        # Unicode's "Cc" is exactly C0, DEL and C1 (is_unsafe_character); "Cs", the lone
+        # surrogates a broken UTF-16 source leaves, is this range.
+        replacement if is_unsafe_character(ch) or 0xD800 <= ord(ch) <= 0xDFFF else ch
         for ch in text
     )
 

@@ -14,7 +14,7 @@ import os
 import sqlite3
 from datetime import datetime
 
-from g2a_tray.core.sessions.times import stored_time
+from g2a_tray.core.sessions.times import EPOCH_STANDIN, stored_time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from g2a_tray.core.helpdesk.note_state import NoteRow
 
 READ_SCHEMA = 5  # store.SCHEMA_VERSION when this was written (a test holds them equal)
-_EPOCH_STANDIN = datetime(2000, 1, 1).astimezone()
 
 
 class Row:
@@ -42,7 +41,7 @@ class Row:
 
     def __init__(self, row: tuple[object, ...]) -> None:
         self.partner_object = str(row[0])
-        self.launched_at: datetime = stored_time(row[1]) or _EPOCH_STANDIN
+        self.launched_at: datetime = stored_time(row[1]) or EPOCH_STANDIN
         self.status = str(row[2] or "launched")
         self.session_id = str(row[3] or "")
         self.customer_name = str(row[4] or "")

@@ -36,7 +36,7 @@ from g2a_tray.core.sessions.status import (
     Phase,
     raw_statuses_of,
 )
-from g2a_tray.core.sessions.times import stored_time
+from g2a_tray.core.sessions.times import EPOCH_STANDIN, stored_time
 from g2a_tray.core.updates.callback_parser import StatusEvent
 
 if TYPE_CHECKING:  # reading the history (``status``) needs neither launches nor hashing
@@ -447,7 +447,7 @@ class SessionStore:
                 f" AND {_NOT_ENDED} ORDER BY launched_at DESC, id DESC LIMIT ?",
                 (since, *ENDING_STATUSES, limit),
             ).fetchall()
-        return [(str(secret), _dt(at) or _EPOCH_STANDIN) for secret, at in rows]
+        return [(str(secret), _dt(at) or EPOCH_STANDIN) for secret, at in rows]
 
     def summary(self, launch_id: int) -> SessionSummary:
         with self._locked():
@@ -555,8 +555,6 @@ def _where(query: HistoryQuery) -> tuple[str, tuple[object, ...]]:
     return " WHERE " + " OR ".join(terms), tuple(params)
 
 
-# A launch row always has a time the app wrote; should one be unreadable, this stands in.
-_EPOCH_STANDIN = datetime(2000, 1, 1, tzinfo=UTC)
 _SUMMARY_COLUMNS = (
     "id, partner_object, partner_object_url, layout, launched_at, status, session_id,"
     " started_at, customer_joined_at, ended_at, customer_name, expert_name, last_update_at,"
@@ -584,7 +582,7 @@ def _summary_from_row(row: tuple[object, ...]) -> SessionSummary:
         partner_object=str(row[1]),
         partner_object_url=str(row[2]),
         layout=str(row[3]),
-        launched_at=_dt(row[4]) or _EPOCH_STANDIN,
+        launched_at=_dt(row[4]) or EPOCH_STANDIN,
         status=str(row[5] or LAUNCHED),
         session_id=str(row[6] or ""),
         started_at=_dt(row[7]),

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+# A launch row always has a time the app wrote; should one be unreadable, this stands in.
+EPOCH_STANDIN = EARLIEST_TIME
 
 
 def sane_time(value: datetime | None) -> datetime | None:
