@@ -27,7 +27,7 @@ def unsafe_characters(text: str) -> list[str]:
     return sorted({f"U+{ord(ch):04X}" for ch in text if is_unsafe_character(ch)})
 
 
-def printable(text: str, replacement: str = "\N{REPLACEMENT CHARACTER}") -> str:
+def printable(text: str, replacement: str = "\ufffd") -> str:  # U+FFFD REPLACEMENT CHARACTER
     """``text`` with every unsafe or otherwise unprintable character replaced.
 
     For terminals and one-line views: nothing that came from outside may act as a
