@@ -107,6 +107,8 @@ class Windows(QObject):
         form = self.form()
         form.prepare(self._settings)
         form.grab()  # one paint into a pixmap: polish, layout and fonts, without a window
+        import secrets  # noqa: F401  # what Enter needs (new_secret), loaded while idle
+
         log.info("quick form built ahead")
 
     def show_form(self, partner_object: str = "", activation: Activation = NONE) -> None:

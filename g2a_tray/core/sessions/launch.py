@@ -8,7 +8,6 @@ form, the ``start`` verb and (later) links all refuse the same things with the s
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
@@ -110,6 +109,10 @@ def build_session_url(settings: Settings, request: LaunchRequest, callback_url: 
 
 def new_secret() -> str:
     """An unguessable, URL-safe token (256 bits) that names one launch's callbacks."""
+    # Imported here: ``secrets`` brings hmac and OpenSSL's libcrypto (3.3 MiB), which the
+    # first second after start does not need; the form built ahead loads it while idle.
+    import secrets
+
     return secrets.token_urlsafe(32)
 
 
