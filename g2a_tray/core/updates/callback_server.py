@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import heapq
-import hmac
 import json
 import logging
 import re
@@ -579,6 +578,9 @@ class CallbackServer:
             self._probes.add(secret)
 
     def match_probe(self, secret: str) -> str | None:
+        # hmac (and with it OpenSSL's libcrypto, 3.3 MiB) only once a test is waiting.
+        import hmac
+
         with self._probe_lock:
             for probe in self._probes:
                 if hmac.compare_digest(probe.encode(), secret.encode()):
