@@ -118,12 +118,16 @@ class Courier:
                 self._stopped.wait(SLICE_S)
 
     def _sleep(self) -> None:
+        """Until the next note is due, in slices (a wait's clock is monotonic, which does
+        not count a laptop's sleep), or, with nothing waiting, until woken: an idle app
+        does not wake this thread at all."""
         due = self._outbox.next_attempt_at()
-        wait = SLICE_S
-        if due is not None:
+        if due is None:
+            self._wake.wait()
+        else:
             wait = min(SLICE_S, max(0.0, (due - self._clock()).total_seconds()))
-        if wait > 0:
-            self._wake.wait(wait)
+            if wait > 0:
+                self._wake.wait(wait)
         self._wake.clear()
 
     # -- one note

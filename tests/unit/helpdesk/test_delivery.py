@@ -310,3 +310,33 @@ def test_the_courier_thread_delivers_a_note_as_soon_as_it_is_queued(
         assert len(desk.standin.entries("4711")) == 1
     finally:
         courier.stop()
+
+
+def test_an_empty_outbox_leaves_the_courier_asleep_until_woken(tmp_path: Path, standin_for) -> None:
+    """No poll: with nothing to deliver, the thread waits without a timeout (an idle
+    tray app should cost no wake-ups), and a note queued wakes it."""
+    import threading
+
+    from g2a_tray.core.helpdesk.courier import Courier
+
+    waits: list[float | None] = []
+    asleep = threading.Event()
+
+    class Recording(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(timeout)
+            asleep.set()
+            return super().wait(timeout)
+
+    desk = Desk(tmp_path, standin_for("freshdesk"))
+    done = threading.Event()
+    courier = Courier(desk.outbox, lambda *_: STANDIN_TOKEN, lambda _d: done.set())
+    courier._wake = Recording()
+    courier.start()
+    try:
+        assert asleep.wait(10)
+        assert waits == [None]
+        desk.end_session()
+        assert done.wait(10) and len(desk.standin.entries("4711")) == 1
+    finally:
+        courier.stop()
