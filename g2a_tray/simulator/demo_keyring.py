@@ -21,11 +21,14 @@ BACKEND = "g2a_tray.simulator.demo_keyring.DemoKeyring"
 
 
 class DemoKeyring(KeyringBackend):
+    """Passwords in the JSON file the environment variable ``env`` names."""
+
     priority = 1
+    env = ENV
 
     @property
     def _path(self) -> Path:
-        return Path(os.environ[ENV])
+        return Path(os.environ[self.env])
 
     def _load(self) -> dict[str, str]:
         return json.loads(self._path.read_text()) if self._path.exists() else {}

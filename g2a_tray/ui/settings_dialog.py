@@ -55,6 +55,9 @@ INVALID_STYLE = "border: 1px solid #c62828;"
 OK_STYLE = "background: #e8f5e9; border-left: 3px solid #2e7d32; padding: 4px 6px;"
 
 
+TokenCall = Callable[[Callable[[str], None]], None]  # a keyring save, told then(problem)
+
+
 @dataclass(frozen=True)
 class SettingsActions:
     """What the dialog may ask the app to do. A missing one (None) hides its button."""
@@ -579,46 +582,72 @@ class SettingsDialog(QDialog):
             super().accept()
 
     def _save_token_then_commit(self, settings: Settings) -> None:
-        """The token goes to the keyring first (it may ask for a password to unlock it,
-        and answers later); the settings are saved once it is stored."""
-        token = self.relay_token.text().strip()
-        save_token = self._actions.save_relay_token
-        if save_token is None or not (token or self._forget_requested):
-            self._save_helpdesk_token_then_commit(settings)
+        """The tokens go to the keyring first, the relay's then the helpdesk's (it may ask
+        for a password to unlock it, and answers later); the settings are saved once
+        they are stored."""
+        self._keep_token(
+            self._relay_token_call(settings),
+            "Access token not saved",
+            lambda: self._keep_token(
+                self._helpdesk_token_call(settings),
+                "Helpdesk token not saved",
+                lambda: self._commit(settings),
+            ),
+        )
+
+    def _keep_token(self, call: TokenCall | None, title: str, then: Callable[[], None]) -> None:
+        """Run one keyring save (None: nothing to save), the dialog busy meanwhile; on to
+        ``then`` once stored, or stay open saying why not."""
+        if call is None:
+            then()
             return
         self._set_busy(True)
 
         def stored(problem: str) -> None:
             self._set_busy(False)
             if problem:
-                warn(self, "Access token not saved", problem)
+                warn(self, title, problem)
                 return
-            self.relay_token.clear()
-            self._forget_requested = False
-            self._save_helpdesk_token_then_commit(settings)
+            then()
 
-        save_token(settings.relay.url or self._base.relay.url, token, stored)
+        call(stored)
 
-    def _save_helpdesk_token_then_commit(self, settings: Settings) -> None:
-        """The helpdesk's token next (under the helpdesk, address and name being saved)."""
+    def _relay_token_call(self, settings: Settings) -> TokenCall | None:
+        token = self.relay_token.text().strip()
+        save_token = self._actions.save_relay_token
+        if save_token is None or not (token or self._forget_requested):
+            return None
+        url = settings.relay.url or self._base.relay.url
+
+        def call(then: Callable[[str], None]) -> None:
+            def stored(problem: str) -> None:
+                if not problem:
+                    self.relay_token.clear()
+                    self._forget_requested = False
+                then(problem)
+
+            save_token(url, token, stored)
+
+        return call
+
+    def _helpdesk_token_call(self, settings: Settings) -> TokenCall | None:
+        """Under the helpdesk, address and name being saved."""
         page = self.helpdesk
         token = page.token.text().strip()
         save_token = self._actions.save_helpdesk_token
         if save_token is None or not settings.helpdesk.kind or not (token or page.forget_requested):
-            self._commit(settings)
-            return
-        self._set_busy(True)
+            return None
 
-        def stored(problem: str) -> None:
-            self._set_busy(False)
-            if problem:
-                warn(self, "Helpdesk token not saved", problem)
-                return
-            page.token.clear()
-            page.forget_requested = False
-            self._commit(settings)
+        def call(then: Callable[[str], None]) -> None:
+            def stored(problem: str) -> None:
+                if not problem:
+                    page.token.clear()
+                    page.forget_requested = False
+                then(problem)
 
-        save_token(settings.helpdesk, token, stored)
+            save_token(settings.helpdesk, token, stored)
+
+        return call
 
     def _start_helpdesk_test(self) -> None:
         test = self._actions.test_helpdesk
