@@ -18,6 +18,7 @@ from g2a_tray.app.parts import Parts
 from g2a_tray.core.helpdesk.courier import Delivery
 from g2a_tray.core.helpdesk.kinds import CREDENTIALS, PERMISSION, kind_name
 from g2a_tray.core.helpdesk.outbox import GAVE_UP, NoteStatus
+from g2a_tray.core.sessions.store import StoreError
 from g2a_tray.core.settings.schema import HelpdeskSettings
 from g2a_tray.core.updates.token_store import (
     HELPDESK_SERVICE,
@@ -69,8 +70,13 @@ class HelpdeskNotes(QObject):
         self.delivery.apply(current)
 
     def notes_of(self, launch_ids: list[int]) -> dict[int, NoteStatus]:
-        """For the history window's rows."""
-        return self.delivery.outbox.statuses(launch_ids)
+        """For the history window's rows (none, logged, when the history cannot be read:
+        the rows themselves say so)."""
+        try:
+            return self.delivery.outbox.statuses(launch_ids)
+        except StoreError as exc:
+            log.error("helpdesk notes not read: %s", exc)
+            return {}
 
     def retry(self, launch_id: int) -> None:
         if self.delivery.retry(launch_id):

@@ -181,7 +181,7 @@ class Courier:
                     written = found or helpdesk.write_time(client, note.ticket, note.facts)
                     self._outbox.written(note.launch_id, TIME, written)
         except Later as exc:
-            self._later(note, exc)
+            self._later(note, step, exc)
             return
         except Refused as exc:
             self._refused(note, step, exc)
@@ -189,13 +189,15 @@ class Courier:
         self._failures.pop(note.launch_id, None)
         self._report(Delivery(note.launch_id, "written", "", kind=note.kind, ticket=note.ticket))
 
-    def _later(self, note: QueuedNote, exc: Later) -> None:
+    def _later(self, note: QueuedNote, step: str, exc: Later) -> None:
         now = self._clock()
-        if now - note.created_at >= GIVE_UP_AFTER:
+        if now - note.created_at >= GIVE_UP_AFTER:  # a written note stays written
             words = f"gave up after 7 days ({exc.words})"
-            self._outbox.failed(note.launch_id, NOTE, GAVE_UP, words)
-            log.warning("note for launch %s given up: %s", note.launch_id, exc.words)
-            self._report(Delivery(note.launch_id, GAVE_UP, words, GAVE_UP, note.kind, note.ticket))
+            self._outbox.failed(note.launch_id, step, GAVE_UP, words)
+            log.warning("%s for launch %s given up: %s", step, note.launch_id, exc.words)
+            self._report(
+                Delivery(note.launch_id, GAVE_UP, words, GAVE_UP, note.kind, note.ticket, step)
+            )
             return
         failures = self._failures.get(note.launch_id, 0) + 1
         self._failures[note.launch_id] = failures

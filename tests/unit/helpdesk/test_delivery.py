@@ -340,3 +340,22 @@ def test_an_empty_outbox_leaves_the_courier_asleep_until_woken(tmp_path: Path, s
         assert done.wait(10) and len(desk.standin.entries("4711")) == 1
     finally:
         courier.stop()
+
+
+def test_a_time_entry_given_up_leaves_its_note_written(tmp_path: Path, standin_for) -> None:
+    standin = standin_for("freshdesk")
+    desk = Desk(tmp_path, standin, write_back="note+time")
+    launch_id = desk.end_session()
+    note = desk.outbox.next_due(desk.now)
+    assert note is not None
+    with client_for("freshdesk", note.url, note.user, STANDIN_TOKEN) as client:
+        written = helpdesk_for("freshdesk", note.url).write_note(client, note.ticket, note.facts)
+    desk.outbox.begin(launch_id, NOTE)
+    desk.outbox.written(launch_id, NOTE, written)  # the note is in; the time entry is not
+    standin.fail_next(503, times=5)
+    desk.now += GIVE_UP_AFTER + timedelta(minutes=1)
+    desk.deliver_due()
+    status = desk.status(launch_id)
+    assert status.state == WRITTEN and status.time_state == "failed"
+    assert "gave up after 7 days" in status.words(desk.now)
+    assert [e.what for e in standin.entries("4711")] == ["note"]
