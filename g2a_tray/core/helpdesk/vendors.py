@@ -97,7 +97,14 @@ def _answer(response: httpx.Response, name: str, what: str) -> Any:
         try:
             return response.json() if response.content else {}
         except ValueError:
-            raise Later(f"{name} answered {what} with something that is not JSON") from None
+            # A web page, not the API: the address is not the helpdesk's (or a sign-in
+            # portal stands in front of it). Trying again will not change that.
+            raise Refused(
+                REJECTED,
+                f"the answer from {response.url.host} is not {name}'s API (is the helpdesk "
+                "URL right?)",
+                status,
+            ) from None
     if status == 401:
         raise Refused(CREDENTIALS, f"{name} did not accept the sign-in name or token", status)
     if status == 403:

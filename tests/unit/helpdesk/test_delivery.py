@@ -359,3 +359,37 @@ def test_a_time_entry_given_up_leaves_its_note_written(tmp_path: Path, standin_f
     assert status.state == WRITTEN and status.time_state == "failed"
     assert "gave up after 7 days" in status.words(desk.now)
     assert [e.what for e in standin.entries("4711")] == ["note"]
+
+
+def test_a_web_page_where_the_api_should_be_is_refused_not_retried(tmp_path: Path) -> None:
+    """A helpdesk URL that points at a web page (a typo, a sign-in portal): 200 with HTML.
+    Said once and not retried for 7 days."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = b"<html><body>Welcome to Acme</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        from types import SimpleNamespace
+
+        page = SimpleNamespace(kind="freshdesk", url=f"http://127.0.0.1:{server.server_port}")
+        desk = Desk(tmp_path, page)  # type: ignore[arg-type]
+        launch_id = desk.end_session()
+        desk.deliver_due()
+        status = desk.status(launch_id)
+        assert status.state == FAILED and "is the helpdesk URL right?" in status.error
+    finally:
+        server.shutdown()
+        server.server_close()
