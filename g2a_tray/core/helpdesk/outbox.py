@@ -279,12 +279,20 @@ class Outbox:
                 )
 
     def later(self, launch_id: int, words: str, at: datetime) -> None:
+        """Try ``launch_id`` again at ``at``, and every other note waiting for the same
+        helpdesk no sooner: offline, rate-limited or failing, it is so for all of them
+        (ten notes queued offline are one attempt per backoff step, not ten timeouts)."""
         if at.microsecond:  # stored to the second: rounded up, never before it was asked
             at = at.replace(microsecond=0) + timedelta(seconds=1)
         with self._store.transaction() as db:
             db.execute(
                 "UPDATE notes SET error = ?, next_attempt_at = ? WHERE launch_id = ?",
                 (words, _iso(at), launch_id),
+            )
+            db.execute(
+                "UPDATE notes SET error = ?, next_attempt_at = ? WHERE state = ? AND"
+                " next_attempt_at < ? AND url = (SELECT url FROM notes WHERE launch_id = ?)",
+                (words, _iso(at), PENDING, _iso(at), launch_id),
             )
 
     def failed(self, launch_id: int, step: str, reason: str, words: str) -> None:

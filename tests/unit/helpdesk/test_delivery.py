@@ -393,3 +393,19 @@ def test_a_web_page_where_the_api_should_be_is_refused_not_retried(tmp_path: Pat
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_helpdesk_that_is_down_costs_one_attempt_per_backoff_step_not_one_per_note(
+    tmp_path: Path, standin_for
+) -> None:
+    standin = standin_for("freshdesk")
+    desk = Desk(tmp_path, standin)
+    standin.fail_next(503, times=1, retry_after="120")
+    first, second = desk.end_session(), desk.end_session(ticket="4712")
+    assert desk.deliver_due() == 1, "the second waits with the first"
+    one, two = desk.status(first), desk.status(second)
+    assert one.next_attempt_at == two.next_attempt_at and "had a problem" in two.error
+    assert len([r for r in standin.requests if r[0] == "POST"]) == 1  # one attempt, not two
+    desk.now = one.next_attempt_at + timedelta(seconds=1)
+    assert desk.deliver_due() == 2
+    assert len(standin.entries("4711")) == 1 and len(standin.entries("4712")) == 1
