@@ -355,29 +355,35 @@ def test_stop_leaves_no_thread_or_socket(tmp_path: Path) -> None:
 def test_the_listener_loop_does_not_poll(srv: Server) -> None:
     """Idle, the loop thread sleeps in the kernel: no timeout while nothing is open.
 
+    Every ``select`` the loop makes with no connection open is recorded with its timeout.
     (It once asserted right after the second answer; with both cores busy the loop can
-    serve both connections from one wake-up, accepting the second while still in the
-    first's turn, and had not slept again yet: the test now waits for the loop's next
-    sleep, bounded, and checks how it sleeps.)"""
+    serve both connections from one wake-up and had not slept again yet. Now, after both
+    answers, the loop's own wake-up socket gives it one more turn, and the test waits for
+    a sleep with nothing open.)"""
     import threading
 
-    seen: list[float | None] = []
-    idle = threading.Event()
+    calls: list[tuple[float | None, int]] = []  # (timeout, connections open)
+    armed, idle = threading.Event(), threading.Event()
     selector = srv.server._selector
     assert selector is not None
     original = selector.select
 
     def spy(timeout: float | None = None) -> list:  # type: ignore[type-arg]
-        seen.append(timeout)
-        if timeout is None and not srv.server.open_connections:
+        open_now = srv.server.open_connections
+        calls.append((timeout, open_now))
+        if armed.is_set() and open_now == 0:
             idle.set()
         return original(timeout)
 
     selector.select = spy  # type: ignore[method-assign]
-    assert status_of(srv.post(b'{"status": "active"}')) == 200  # wakes the loop
+    assert status_of(srv.post(b'{"status": "active"}')) == 200
     assert status_of(srv.post(b'{"status": "complete"}')) == 200
-    assert idle.wait(10), seen  # it went back to sleep without a timeout
-    assert seen[-1] is None
+    armed.set()
+    assert srv.server._wake_w is not None
+    srv.server._wake_w.send(b"x")  # one more turn, whatever the loop was doing
+    assert idle.wait(10), calls
+    idle_sleeps = [timeout for timeout, open_now in calls if open_now == 0]
+    assert idle_sleeps and all(t is None for t in idle_sleeps), calls
 
 
 def test_a_flood_of_bad_requests_writes_a_bounded_log(
