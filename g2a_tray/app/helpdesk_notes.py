@@ -49,7 +49,6 @@ class HelpdeskNotes(QObject):
             save=lambda key, token: save_token(key, token, HELPDESK_SERVICE),
         )
         self._told: set[tuple[str, str]] = set()
-        self._applied = HelpdeskSettings()
         self.delivery.delivered.connect(self._on_delivered)
         # Now, before the listener and the relay start: an "ended" that arrives in the
         # first instant (GoToAssist retrying one sent while the app was away) is queued.
@@ -64,9 +63,8 @@ class HelpdeskNotes(QObject):
     def settings_applied(self) -> None:
         """The settings in force changed (or the app started)."""
         current = self._settings().helpdesk
-        if current != self._applied:
+        if current != self.delivery.outbox.settings:
             self._told.clear()  # a new helpdesk or sign-in: its problems are news again
-            self._applied = current
         self.delivery.apply(current)
 
     def notes_of(self, launch_ids: list[int]) -> dict[int, NoteStatus]:

@@ -211,14 +211,20 @@ def check_public_url(value: Any) -> str:
     return check_http_url(text).rstrip("/") if text else ""
 
 
-def check_relay_url(value: Any) -> str:
+def _server_address(value: Any, what: str) -> str:
+    """A server's address ("" for none): https unless on this computer, without a query
+    or fragment (paths are added to it), no trailing slash."""
     text = _str(value).strip()
     if not text:
         return ""
     url = check_http_url(text, https_unless_loopback=True).rstrip("/")
     if "?" in url or "#" in url:
-        raise ValueError("the relay URL is the server's address, without ? or #")
+        raise ValueError(f"the {what} URL is the server's address, without ? or #")
     return url
+
+
+def check_relay_url(value: Any) -> str:
+    return _server_address(value, "relay")
 
 
 MAX_TOPIC_PREFIX = 20  # + a 43-character secret stays within ntfy's 64
@@ -243,13 +249,7 @@ def check_helpdesk_kind(value: Any) -> str:
 
 
 def check_helpdesk_url(value: Any) -> str:
-    text = _str(value).strip()
-    if not text:
-        return ""
-    url = check_http_url(text, https_unless_loopback=True).rstrip("/")
-    if "?" in url or "#" in url:
-        raise ValueError("the helpdesk URL is its address, e.g. https://acme.freshdesk.com")
-    return url
+    return _server_address(value, "helpdesk")
 
 
 def check_helpdesk_user(value: Any) -> str:

@@ -274,7 +274,7 @@ def test_check_credentials_says_what_is_wrong(kind: str, standin_for) -> None:
     ok, words = check_credentials(kind, standin.url, user, STANDIN_TOKEN)
     assert ok, words
     ok, words = check_credentials(kind, standin.url, user, "wrong")
-    assert (not ok and "did not accept" in words) or "anonymous" in words, words
+    assert not ok and ("did not accept" in words or "anonymous" in words), words
     standin.stop()
     ok, words = check_credentials(kind, standin.url, user, STANDIN_TOKEN)
     assert not ok and "not reachable" in words
