@@ -234,6 +234,11 @@ def _quick(argv: list[str]) -> int | None:
         return EXIT_OK
     if argv and argv[0] == "status":
         return _quick_status(argv[1:])
+    if argv in ([], ["run"], ["run", "--background"]):  # the desktop's and autostart's
+        # The app's start: no parser to build before the tray icon (5 ms).
+        from g2a_tray.core.paths import AppPaths
+
+        return _guarded(lambda: _run_app(AppPaths.default(), "--background" in argv, False))
     if not argv or argv[0] not in QUICK or any(a.startswith("-") for a in argv[1:]):
         return None
     verb, rest = argv[0], argv[1:]
@@ -311,9 +316,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, paths: AppPaths) -> int:
+    return _run_app(paths, getattr(args, "background", False), args.verbose)
+
+
+def _run_app(paths: AppPaths, background: bool, verbose: bool) -> int:
     from g2a_tray.client import ClientError, WrongOwner, is_running, socket_name_for
 
-    background = getattr(args, "background", False)
     try:
         running = is_running(socket_name_for(paths))
     except WrongOwner as exc:
@@ -324,7 +332,7 @@ def _run(args: argparse.Namespace, paths: AppPaths) -> int:
         return EXIT_OK
     from g2a_tray.boot import leave, run_app
 
-    leave(run_app(paths, background, verbose=args.verbose))
+    leave(run_app(paths, background, verbose=verbose))
 
 
 def _show(paths: Paths, *, form: bool, start_app: bool = True) -> int:

@@ -3,7 +3,7 @@
 A CLI verb is a client, not a Qt program: this module uses the standard library only
 (the client verbs import no Qt; tests/process/test_app_process.py checks what they load).
 
-On Unix the app's ``QLocalServer`` is a Unix socket in a private folder
+On Unix the app's instance socket (``qt/local_links.py``) is a Unix socket in a private folder
 (:func:`g2a_tray.core.instance.protocol.runtime_dir`). Before a byte is sent, the peer's
 credentials are checked: the process that listens must run as this user (Linux:
 ``SO_PEERCRED``; elsewhere the socket file's owner), so a ticket id never goes to a
@@ -171,12 +171,44 @@ def quit_app(paths: Paths) -> bool:
     except NotRunning:
         return False
     pid = response.get("pid")
-    deadline = time.monotonic() + QUIT_TIMEOUT_S
-    while isinstance(pid, int) and _alive(pid):
-        if time.monotonic() > deadline:
-            raise ClientError(f"g2a-tray (process {pid}) was asked to quit but is still running")
-        time.sleep(0.05)  # another process's exit: nothing to wait on but polling
+    if isinstance(pid, int):
+        wait_until_gone(pid, QUIT_TIMEOUT_S)
     return True
+
+
+def wait_until_gone(pid: int, timeout_s: float) -> None:
+    """Return once process ``pid`` has ended (its files, and so its socket, port and
+    database, closed); ClientError after ``timeout_s``. Linux says when, through a pidfd
+    (readable once the process has ended); elsewhere it is asked every 50 ms."""
+    deadline = time.monotonic() + timeout_s
+    pidfd = _pidfd(pid)
+    try:
+        while _alive(pid):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ClientError(
+                    f"g2a-tray (process {pid}) was asked to quit but is still running"
+                )
+            if pidfd is None:
+                time.sleep(min(left, 0.05))
+                continue
+            import select
+
+            if select.select([pidfd], [], [], left)[0]:
+                return
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _pidfd(pid: int) -> int | None:
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
+    try:
+        return int(opener(pid))
+    except OSError:  # gone already, or a kernel before 5.3
+        return None
 
 
 def _alive(pid: int) -> bool:

@@ -107,6 +107,7 @@ class Windows(QObject):
         form = self.form()
         form.prepare(self._settings)
         form.grab()  # one paint into a pixmap: polish, layout and fonts, without a window
+        self._tray.draw_ahead()  # the badge Enter shows
         import secrets  # noqa: F401  # what Enter needs (new_secret), loaded while idle
 
         log.info("quick form built ahead")

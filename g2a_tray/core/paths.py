@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-import platformdirs
-
 from g2a_tray import APP_NAME
+from g2a_tray.core.xdg_dirs import xdg_config_dir, xdg_data_dir, xdg_log_dir
 
 
 class AppPaths(NamedTuple):
@@ -25,12 +24,17 @@ class AppPaths(NamedTuple):
 
     @classmethod
     def default(cls) -> AppPaths:
-        """Resolve the folders now (environment variables are read at call time)."""
-        return cls(
-            config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
-            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-            log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
-        )
+        """Resolve the folders now (environment variables are read at call time): by the
+        XDG rule where it applies (``xdg_dirs``, held equal to platformdirs by
+        tests/unit/instance/test_client_paths.py), else by platformdirs."""
+        config, data, log = xdg_config_dir(), xdg_data_dir(), xdg_log_dir()
+        if config is None or data is None or log is None:
+            import platformdirs
+
+            config = platformdirs.user_config_dir(APP_NAME, appauthor=False)
+            data = platformdirs.user_data_dir(APP_NAME, appauthor=False)
+            log = platformdirs.user_log_dir(APP_NAME, appauthor=False)
+        return cls(config_dir=Path(config), data_dir=Path(data), log_dir=Path(log))
 
     @property
     def settings_file(self) -> Path:

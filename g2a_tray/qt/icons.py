@@ -45,16 +45,22 @@ def tray_icon(state: str = "") -> QIcon:
 
 
 class TrayIcons(dict[str, QIcon]):
-    """The tray's icons by state; one not drawn yet is drawn when first asked for (the
-    warning badge, rare, stays out of the start-up's work)."""
+    """The tray's icons by state; one not drawn yet is drawn when first asked for (only
+    the idle icon is drawn before the tray icon shows)."""
 
     def __missing__(self, state: str) -> QIcon:
         icon = self[state] = tray_icon("" if state == "idle" else state)
         return icon
 
+    def draw_ahead(self) -> None:
+        """The badges a launch shows, drawn before the first one (Enter's path)."""
+        for state in ("waiting", "active"):
+            self[state]  # drawn by __missing__
 
-def tray_icons() -> dict[str, QIcon]:
+
+def tray_icons() -> TrayIcons:
+    """The idle icon, drawn now (what start-up shows); the badges when first shown, or
+    while idle (:meth:`TrayIcons.draw_ahead`)."""
     icons = TrayIcons()
-    for state in ("idle", "waiting", "active"):  # before the icon: what start-up shows
-        icons[state] = tray_icon("" if state == "idle" else state)
+    icons["idle"] = tray_icon()
     return icons

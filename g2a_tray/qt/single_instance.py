@@ -1,4 +1,5 @@
-"""One app per user and config folder: the server half, on QLocalServer.
+"""One app per user and config folder: the server half (its transport is
+:mod:`g2a_tray.qt.local_links`: a Unix socket, or a named pipe on Windows).
 
 The client half is :mod:`g2a_tray.client` (standard library, with the
 peer check); only on Windows does it use :func:`send_request_qt` here, for named pipes. The
@@ -22,10 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QLockFile, QObject, QTimer
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QLockFile, QObject, QTimer
 
 from g2a_tray.core.instance import protocol
+from g2a_tray.qt import local_links
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ def send_request_qt(
     """The Windows client: one request over QLocalSocket (a named pipe). Raises
     ConnectionRefusedError when nothing listens (``client.send_request`` turns it into
     NotRunning), else as ``client.send_request`` does."""
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtNetwork import QLocalSocket
+
     sock = QLocalSocket()
     sock.connectToServer(name)
     if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
@@ -100,12 +104,9 @@ class InstanceServer(QObject):
         self.name = name
         self._probe = probe
         self._handler: Handler = lambda _request: {"ok": False, "error": "g2a-tray is starting"}
-        self._server = QLocalServer(self)
-        # Only this user may connect (the socket file gets mode 0700 on Unix).
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self._server.newConnection.connect(self._on_new_connection)
-        self._buffers: dict[QLocalSocket, protocol.LineBuffer] = {}
-        self._connected: set[QLocalSocket] = set()
+        self._listener = local_links.new_listener(self, self)
+        self._buffers: dict[local_links.Link, protocol.LineBuffer] = {}
+        self._idle: dict[local_links.Link, QTimer] = {}
 
     def set_handler(self, handler: Handler) -> None:
         """Who answers requests; set once the app is built (after :meth:`listen` won)."""
@@ -126,62 +127,51 @@ class InstanceServer(QObject):
             if self._probe(self.name):
                 return False
             # Nothing answers: any socket file left is from a crashed app.
-            QLocalServer.removeServer(self.name)
-            if not self._server.listen(self.name):
-                log.error("cannot listen on %s: %s", self.name, self._server.errorString())
+            local_links.remove_stale(self.name)
+            why = self._listener.listen(self.name)
+            if why:
+                log.error("cannot listen on %s: %s", self.name, why)
                 return False
-            log.info("single-instance socket %s", self._server.fullServerName())
+            log.info("single-instance socket %s", self.name)
             return True
         finally:
             lock.unlock()
 
     def close(self) -> None:
-        self._server.close()
+        self._listener.close()
 
-    def _on_new_connection(self) -> None:
-        while self._server.hasPendingConnections():
-            sock = self._server.nextPendingConnection()
-            self._buffers[sock] = protocol.LineBuffer()
-            self._connected.add(sock)
-            sock.readyRead.connect(lambda s=sock: self._on_ready_read(s))
-            sock.disconnected.connect(lambda s=sock: self._forget(s))
-            # A client that connects and says nothing is let go (no timer outlives it).
-            idle = QTimer(sock)
-            idle.setSingleShot(True)
-            idle.timeout.connect(lambda s=sock: self._on_idle(s))
-            idle.start(IDLE_TIMEOUT_MS)
+    # -- the listener's events (local_links.Events)
 
-    def _on_idle(self, sock: QLocalSocket) -> None:
-        if sock in self._buffers:
-            log.warning("instance socket: a client sent no request in time")
-            self._reply(sock, {"ok": False, "error": "no request in time"})
+    def link_opened(self, link: local_links.Link) -> None:
+        self._buffers[link] = protocol.LineBuffer()
+        # A client that connects and says nothing is let go (no timer outlives it).
+        idle = self._idle[link] = QTimer(self)
+        idle.setSingleShot(True)
+        idle.timeout.connect(lambda: self._on_idle(link))
+        idle.start(IDLE_TIMEOUT_MS)
 
-    def _forget(self, sock: QLocalSocket) -> None:
-        self._buffers.pop(sock, None)
-        self._connected.discard(sock)
-        sock.deleteLater()
+    def link_closed(self, link: local_links.Link) -> None:
+        self._buffers.pop(link, None)
+        self._stop_idle(link)
 
-    def _on_ready_read(self, sock: QLocalSocket) -> None:
-        if sock not in self._buffers:
-            sock.readAll()  # answered already: drop what else comes
-            return
-        chunk = bytes(sock.readAll().data())
-        if not chunk:
-            return
+    def link_received(self, link: local_links.Link, chunk: bytes) -> None:
+        if link not in self._buffers:
+            return  # answered or being answered: what else comes is dropped
         try:
-            line = self._buffers[sock].feed(chunk)
+            line = self._buffers[link].feed(chunk)
         except protocol.ProtocolError:
             log.warning("instance socket: a request over %s bytes", protocol.MAX_LINE_BYTES)
-            self._reply(sock, {"ok": False, "error": "request too long"})
+            self._reply(link, {"ok": False, "error": "request too long"})
             return
         if line is None:
             return
-        self._buffers.pop(sock, None)
+        self._buffers.pop(link, None)
+        self._stop_idle(link)
         try:
             request = protocol.decode_request(line)
         except protocol.ProtocolError as exc:
             log.warning("bad request on the instance socket: %s", str(exc)[:200])
-            self._reply(sock, {"ok": False, "error": str(exc)[:200]})
+            self._reply(link, {"ok": False, "error": str(exc)[:200]})
             return
         log.info("instance request %s", request.get("cmd"))
         try:
@@ -190,14 +180,22 @@ class InstanceServer(QObject):
             log.exception("instance request %s failed", request.get("cmd"))
             response = {"ok": False, "error": f"internal error: {exc}"}
         if isinstance(response, PendingAnswer):
-            response.on_resolved(functools.partial(self._reply, sock))
+            response.on_resolved(functools.partial(self._reply, link))
         else:
-            self._reply(sock, response)
+            self._reply(link, response)
 
-    def _reply(self, sock: QLocalSocket, response: dict[str, Any]) -> None:
-        if sock not in self._connected:
-            return  # the client gave up waiting and went
-        self._buffers.pop(sock, None)
-        sock.write(QByteArray(protocol.encode(response)))
-        sock.flush()
-        sock.disconnectFromServer()
+    def _on_idle(self, link: local_links.Link) -> None:
+        if link in self._buffers:
+            log.warning("instance socket: a client sent no request in time")
+            self._reply(link, {"ok": False, "error": "no request in time"})
+
+    def _stop_idle(self, link: local_links.Link) -> None:
+        idle = self._idle.pop(link, None)
+        if idle is not None:
+            idle.stop()
+            idle.deleteLater()
+
+    def _reply(self, link: local_links.Link, response: dict[str, Any]) -> None:
+        self._buffers.pop(link, None)
+        self._stop_idle(link)
+        link.answer(protocol.encode(response))  # nothing when the client went away

@@ -17,13 +17,13 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction, QIcon
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from g2a_tray.core.sessions.status import Phase, SessionState, ticket_label
-
-if TYPE_CHECKING:  # the store is not needed to show the icon
+if TYPE_CHECKING:  # neither the store nor the status words are needed to show the icon
     from g2a_tray.core.sessions.model import SessionSummary
+    from g2a_tray.core.sessions.status import Phase, SessionState
+    from g2a_tray.qt.icons import TrayIcons
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ TRAY_POLL_MS = 2000
 IDLE = "idle"
 WARNING = "warning"
 IDLE_TOOLTIP = "g2a-tray: start a GoToAssist session"
-Row = tuple["SessionSummary", SessionState]
+Row = tuple["SessionSummary", "SessionState"]
 
 
 class TrayController(QObject):
@@ -46,7 +46,7 @@ class TrayController(QObject):
     availability_changed = Signal(bool)
     icon_replaced = Signal(QSystemTrayIcon)
 
-    def __init__(self, icons: dict[str, QIcon], parent: QObject | None = None) -> None:
+    def __init__(self, icons: TrayIcons, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._icons = icons
         self._badge = IDLE
@@ -98,6 +98,10 @@ class TrayController(QObject):
     def icon(self) -> QSystemTrayIcon:
         return self._icon
 
+    def draw_ahead(self) -> None:
+        """Draw the badges not drawn for the start (while idle, before the first launch)."""
+        self._icons.draw_ahead()
+
     def set_shortcut_hint(self, shortcut: str) -> None:
         """Show the global shortcut beside "Start session…" (display only)."""
         self._start_action.setText("Start session…" + (f"\t{shortcut}" if shortcut else ""))
@@ -132,6 +136,9 @@ class TrayController(QObject):
     def show_sessions(self, recent: list[Row], open_sessions: list[Row]) -> None:
         """Reflect the history: the badge and tooltip for sessions not ended, the recent
         submenu (a session not ended there can be marked ended by hand)."""
+        from g2a_tray.core.sessions.status import Phase, ticket_label
+
+        order = _tooltip_order()
         phases = {state.phase for _s, state in open_sessions}
         self._badge = (
             Phase.ACTIVE.value
@@ -143,8 +150,8 @@ class TrayController(QObject):
         self._icon.setIcon(self._icons[WARNING if self._problem else self._badge])
         lines = [
             f"{state.words[:1].upper()}{state.words[1:]}: {ticket_label(s)}"
-            for s, state in sorted(open_sessions, key=lambda row: _TOOLTIP_ORDER[row[1].phase])
-            if state.phase in _TOOLTIP_ORDER
+            for s, state in sorted(open_sessions, key=lambda row: order[row[1].phase])
+            if state.phase in order
         ]
         self._session_lines = ["g2a-tray", *lines] if lines else []
         self._icon.setToolTip(self._tooltip())
@@ -237,5 +244,8 @@ class TrayController(QObject):
             self.start_requested.emit()
 
 
-# The tooltip lists what may need the technician, most urgent first.
-_TOOLTIP_ORDER = {Phase.ACTIVE: 0, Phase.WAITING: 1, Phase.UNKNOWN: 2, Phase.STALE: 3}
+def _tooltip_order() -> dict[Phase, int]:
+    """The tooltip lists what may need the technician, most urgent first."""
+    from g2a_tray.core.sessions.status import Phase
+
+    return {Phase.ACTIVE: 0, Phase.WAITING: 1, Phase.UNKNOWN: 2, Phase.STALE: 3}

@@ -55,6 +55,12 @@ def ready():
 QTimer.singleShot(0, ready)
 app.exec()
 """
+PING = """
+import sys
+from g2a_tray.client import is_running
+from g2a_tray.core.instance.protocol import socket_name
+sys.exit(0 if is_running(socket_name(sys.argv[1])) else 1)
+"""
 ICON = str(ROOT / "resources" / "g2a-tray.svg")
 G2A = [sys.executable, "-m", "g2a_tray"]
 Row = tuple[str, str, str, str]  # figure, g2a-tray, reference, ratio
@@ -182,21 +188,31 @@ def app_env(desk: Desktop, profile: Profile, **extra: str) -> dict[str, str]:
     return {**desk.env(profile), **extra}
 
 
-def startup(desk: Desktop, empty: Profile, full: Profile, runs: int) -> list[Row]:
+def startup(
+    desk: Desktop, empty: Profile, full: Profile, runs: int, venv: Path
+) -> tuple[list[Row], Row]:
+    """Time to the tray icon and peak memory as installed (``venv``: install.sh's way,
+    against a bare icon in that venv's Python), and from this checkout (the editable
+    install's import hook: what a developer meets); and with a long history. Returns the
+    rows of table 1 and the history's row of table 2."""
     bare_env = app_env(desk, empty)
+    python = str(venv / "bin" / "python")
+    installed = [str(venv / "bin" / "g2a-tray"), "run"]
     cases = {
-        "bare": lambda: until_ready([sys.executable, "-c", BARE, ICON, "0"], bare_env),
-        "empty": lambda: until_ready([*G2A, "run"], app_env(desk, empty, G2A_TRAY_BENCH_EXIT="0")),
-        "full": lambda: until_ready([*G2A, "run"], app_env(desk, full, G2A_TRAY_BENCH_EXIT="0")),
-        "bare 1s": lambda: until_ready([sys.executable, "-c", BARE, ICON, "1"], bare_env),
-        "empty 1s": lambda: until_ready(
-            [*G2A, "run"], app_env(desk, empty, G2A_TRAY_BENCH_EXIT="1")
+        "bare": lambda: until_ready([python, "-c", BARE, ICON, "0"], bare_env),
+        "empty": lambda: until_ready(installed, app_env(desk, empty, G2A_TRAY_BENCH_EXIT="0")),
+        "full": lambda: until_ready(installed, app_env(desk, full, G2A_TRAY_BENCH_EXIT="0")),
+        "bare 1s": lambda: until_ready([python, "-c", BARE, ICON, "1"], bare_env),
+        "empty 1s": lambda: until_ready(installed, app_env(desk, empty, G2A_TRAY_BENCH_EXIT="1")),
+        "checkout bare": lambda: until_ready([sys.executable, "-c", BARE, ICON, "0"], bare_env),
+        "checkout": lambda: until_ready(
+            [*G2A, "run"], app_env(desk, empty, G2A_TRAY_BENCH_EXIT="0")
         ),
     }
     r = interleaved(cases, runs)
     t = {name: median([x[0] for x in rows]) for name, rows in r.items()}
     m = {name: median([x[1] for x in rows]) for name, rows in r.items()}
-    return [
+    first = [
         (
             "start to tray icon",
             ms(t["empty"]),
@@ -204,18 +220,25 @@ def startup(desk: Desktop, empty: Profile, full: Profile, runs: int) -> list[Row
             f"{t['empty'] / t['bare']:.2f}×",
         ),
         (
+            "start to tray icon, from the checkout (editable)",
+            ms(t["checkout"]),
+            f"bare icon {ms(t['checkout bare'])}",
+            f"{t['checkout'] / t['checkout bare']:.2f}×",
+        ),
+        (
             "peak RSS 1 s after start",
             f"{m['empty 1s']:.1f} MiB",
             f"bare icon {m['bare 1s']:.1f} MiB",
             f"{m['empty 1s'] / m['bare 1s']:.2f}×",
         ),
-        (
-            "start to tray icon, 100k history",
-            ms(t["full"]),
-            f"empty {ms(t['empty'])}",
-            f"{t['full'] / t['empty']:.2f}×",
-        ),
     ]
+    history = (
+        "start to tray icon, 100k history",
+        ms(t["full"]),
+        f"empty {ms(t['empty'])}",
+        f"{t['full'] / t['empty']:.2f}×",
+    )
+    return first, history
 
 
 def rss_by_library(pid: int) -> dict[str, float]:
@@ -236,9 +259,10 @@ def rss_by_library(pid: int) -> dict[str, float]:
     return found
 
 
-def memory_breakdown(desk: Desktop, profile: Profile) -> list[Row]:
-    """Where the app's resident memory goes 1 s after start, beside the bare icon's:
-    the biggest differences, per library (what the RSS ratio is made of)."""
+def memory_breakdown(desk: Desktop, profile: Profile, venv: Path) -> list[Row]:
+    """Where the installed app's resident memory goes 1 s after start, beside the bare
+    icon's in the same venv: the biggest differences, per library (what the RSS ratio is
+    made of)."""
 
     def resident(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -249,8 +273,11 @@ def memory_breakdown(desk: Desktop, profile: Profile) -> list[Row]:
         proc.wait(30)
         return found
 
-    bare = resident([sys.executable, "-c", BARE, ICON, "3"], app_env(desk, profile))
-    app = resident([*G2A, "run"], app_env(desk, profile, G2A_TRAY_BENCH_EXIT="3"))
+    python = str(venv / "bin" / "python")
+    bare = resident([python, "-c", BARE, ICON, "3"], app_env(desk, profile))
+    app = resident(
+        [str(venv / "bin" / "g2a-tray"), "run"], app_env(desk, profile, G2A_TRAY_BENCH_EXIT="3")
+    )
     names = sorted(set(bare) | set(app), key=lambda n: app.get(n, 0) - bare.get(n, 0))[::-1]
     return [
         (
@@ -295,17 +322,42 @@ def cli(desk: Desktop, profile: Profile, runs: int, venv: Path) -> list[Row]:
     finally:
         subprocess.run([script, "quit"], env=env, capture_output=True, timeout=30)
         app.proc.wait(20)
+    r["g2a-tray quit"], gone = _quits(app, script, env, runs)
     base = median([x[0] for x in r["pass"]])
     return [
-        (
-            f"`{name[9:]}` against the running app" if "version" not in name else f"`{name[9:]}`",
-            ms(median([x[0] for x in r[name]])),
-            f"python -c pass {ms(base)}",
-            f"{median([x[0] for x in r[name]]) / base:.2f}×",
-        )
-        for name in r
-        if name != "pass"
+        *(
+            (
+                f"`{name[9:]}` against the running app"
+                if "version" not in name
+                else f"`{name[9:]}`",
+                ms(median([x[0] for x in r[name]])),
+                f"python -c pass {ms(base)}",
+                f"{median([x[0] for x in r[name]]) / base:.2f}×",
+            )
+            for name in r
+            if name != "pass"
+        ),
+        ("`quit` to the app's process gone", ms(median(gone)), "—", "—"),
     ]
+
+
+def _quits(
+    app: AppProcess, script: str, env: dict[str, str], runs: int
+) -> tuple[list[tuple[float, float]], list[float]]:
+    """``g2a-tray quit`` as a whole process, each against an app started for it (and up
+    for a moment, as a technician's is); and the time from the verb's start to the app's
+    process ending (Quit is instant)."""
+    python = str(Path(script).parent / "python")
+    ping = [python, "-c", PING, str(app.profile.config_dir)]
+    verb, gone = [], []
+    for _ in range(runs):
+        app.proc = app.popen("run")
+        wait_for(lambda: subprocess.run(ping, env=env).returncode == 0, 20, "the app")
+        start = time.perf_counter()
+        verb.append(run_once([script, "quit"], env))
+        app.proc.wait(20)
+        gone.append(time.perf_counter() - start)
+    return verb, gone
 
 
 def _cpu_and_switches(pid: int) -> tuple[float, int]:
@@ -567,20 +619,20 @@ def main() -> None:
                 f"median of {args.runs} interleaved runs"
             )
             if args.only in (None, "first", "second"):
-                first = startup(desk, empty, full, args.runs)
-            if args.only in (None, "first"):
                 venv = installed_venv(Path(tmp) / "venv")
+                first, history = startup(desk, empty, full, args.runs, venv)
+            if args.only in (None, "first"):
                 first += cli(desk, empty, args.runs, venv)
                 first += x11_hot_path(desk, venv, args.runs, Path(tmp))
                 first += wayland_hot_path(venv, args.runs, Path(tmp))
                 first += idle(desk, Profile.create(Path(tmp) / "idle"), args.idle)
-                table("Against a bare tray icon and `python -c pass`", first[:2] + first[3:])
+                table("Against a bare tray icon and `python -c pass`", first)
                 table(
                     "Resident memory 1 s after start, the biggest differences",
-                    memory_breakdown(desk, Profile.create(Path(tmp) / "memory")),
+                    memory_breakdown(desk, Profile.create(Path(tmp) / "memory"), venv),
                 )
             if args.only in (None, "second"):
-                second = [first[2], *growth_of_history(desk, empty, full, args.runs)]
+                second = [history, *growth_of_history(desk, empty, full, args.runs)]
                 table(f"A history of {args.history:,} launches against an empty one", second)
             if args.growth or args.only == "growth":
                 table(

@@ -369,8 +369,11 @@ def test_the_form_is_built_once_ahead_and_only_shown_after(
         real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(QuickForm, "__init__", counting_init)
+    badges = app.tray._icons
+    assert "waiting" not in badges  # only the idle icon is drawn before the tray icon
     app.windows.build_form_ahead()  # what start() schedules for FORM_AHEAD_MS later
     assert len(built) == 1 and not built[0].isVisible()
+    assert {"waiting", "active"} <= set(badges)  # and the badge Enter shows, ahead too
     for _ in range(3):
         app.windows.show_form()
         assert app.windows.form().isVisible()

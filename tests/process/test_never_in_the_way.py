@@ -50,6 +50,10 @@ def wait_visible(desktop: Desktop, title: str) -> None:
     wait_for(lambda: bool(visible_windows(desktop, title)), 10, f"the window {title!r}")
 
 
+def focused_title(desktop: Desktop) -> str:
+    return desktop.x("xdotool", "getwindowfocus", "getwindowname").strip()
+
+
 def press_in(desktop: Desktop, title: str, keys: str) -> None:
     """Focus the window ``title`` as a person would and press ``keys`` there."""
     wait_visible(desktop, title)
@@ -79,10 +83,15 @@ def test_the_form_takes_keys_whatever_else_is_open(
     start_from_the_form(desktop, profile, "T-9002")
 
     # Settings from the form's own button; a second press raises the same dialog.
-    for _ in range(2):
-        assert app.cli("new-session").returncode == 0
-        press_in(desktop, FORM_TITLE, "alt+n")  # Setti&ngs…
-        wait_visible(desktop, SETTINGS)
+    assert app.cli("new-session").returncode == 0
+    press_in(desktop, FORM_TITLE, "alt+n")  # Setti&ngs…
+    wait_visible(desktop, SETTINGS)
+    assert app.cli("new-session").returncode == 0
+    press_in(desktop, FORM_TITLE, "alt+n")
+    # Handled once the open dialog has come up with the focus (it is visible already): a
+    # new-session sent before the app read the key would have its ticket typed into
+    # Settings when the key raised it after all (seen: 4 runs in 4 on a fast machine).
+    wait_for(lambda: focused_title(desktop).startswith(SETTINGS), 10, "Settings raised")
     assert len(visible_windows(desktop, SETTINGS)) == 1
     assert app.cli("new-session").returncode == 0
     start_from_the_form(desktop, profile, "T-9003")

@@ -8,9 +8,10 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from g2a_tray.core.instance.client_paths import ClientPaths, xdg_config_dir, xdg_data_dir
+from g2a_tray.core.instance.client_paths import ClientPaths
 from g2a_tray.core.instance.protocol import socket_name
 from g2a_tray.core.paths import AppPaths
+from g2a_tray.core.xdg_dirs import xdg_config_dir, xdg_data_dir, xdg_log_dir
 
 
 @pytest.mark.parametrize(
@@ -51,6 +52,29 @@ def test_the_data_folder_is_the_one_platformdirs_finds(
     assert xdg_data_dir() in (expected, None)
     assert str(ClientPaths().sessions_file) == str(AppPaths.default().sessions_file)
     assert str(ClientPaths().settings_file) == str(AppPaths.default().settings_file)
+
+
+@pytest.mark.parametrize("state_home", [None, "", "/tmp/some where/state", "relative/state"])
+@pytest.mark.parametrize("home", ["absolute", "relative/home", None])
+def test_the_app_finds_the_folders_platformdirs_finds(
+    state_home: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The app takes the XDG rule too (no platformdirs before its icon): the log folder
+    as well as the others is platformdirs' own."""
+    if home is None:
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", str(tmp_path / "home") if home == "absolute" else home)
+    if state_home is None:
+        monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_STATE_HOME", state_home)
+    assert xdg_log_dir() in (platformdirs.user_log_dir("g2a-tray", appauthor=False), None)
+    assert AppPaths.default() == AppPaths(
+        Path(platformdirs.user_config_dir("g2a-tray", appauthor=False)),
+        Path(platformdirs.user_data_dir("g2a-tray", appauthor=False)),
+        Path(platformdirs.user_log_dir("g2a-tray", appauthor=False)),
+    )
 
 
 def test_the_socket_name_is_the_same_from_a_path_or_its_text(
