@@ -3,9 +3,11 @@
     .venv/bin/python -m tests.benchmarks.bench_performance [--runs 7] [--idle 30]
         [--history 100000] [--growth]
 
-Table 1 — g2a-tray against what it should cost: time to the tray icon and peak memory
-1 s after start against a bare PySide6 tray icon; the client verbs, installed as
-install.sh installs them, against that venv's ``python -c pass``; the hot path
+Table 1 — g2a-tray against what it should cost, installed as install.sh installs it
+(non-editable, in a venv): time to the tray icon and peak memory 1 s after start against
+a bare PySide6 tray icon in that venv (and the icon from this checkout, beside a bare
+icon in the checkout's venv); the client verbs (``quit`` against an app started for each
+run) against that venv's ``python -c pass``; the hot path
 (bench_hot_path.py: new-session and the shortcut to the form, Enter to the browser, on
 X11 and on Wayland); CPU and wake-ups while idle against the bare icon.
 Table 2 — a history of ``--history`` launches against an empty one: time to the icon,
