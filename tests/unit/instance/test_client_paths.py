@@ -14,6 +14,24 @@ from g2a_tray.core.paths import AppPaths
 from g2a_tray.core.xdg_dirs import xdg_config_dir, xdg_data_dir, xdg_log_dir
 
 
+def _environment(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    home: str | None,
+    variable: str,
+    value: str | None,
+) -> None:
+    """HOME absolute, relative or unset, and ``variable`` as given (None: unset)."""
+    for name, wanted in (
+        ("HOME", str(tmp_path / "home") if home == "absolute" else home),
+        (variable, value),
+    ):
+        if wanted is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, wanted)
+
+
 @pytest.mark.parametrize(
     "config_home", [None, "", "   ", "/tmp/some where/config", "relative/config"]
 )
@@ -21,14 +39,7 @@ from g2a_tray.core.xdg_dirs import xdg_config_dir, xdg_data_dir, xdg_log_dir
 def test_the_config_folder_is_the_one_platformdirs_finds(
     config_home: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if home is None:
-        monkeypatch.delenv("HOME", raising=False)
-    else:
-        monkeypatch.setenv("HOME", str(tmp_path / "home") if home == "absolute" else home)
-    if config_home is None:
-        monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    else:
-        monkeypatch.setenv("XDG_CONFIG_HOME", config_home)
+    _environment(monkeypatch, tmp_path, home, "XDG_CONFIG_HOME", config_home)
     expected = platformdirs.user_config_dir("g2a-tray", appauthor=False)
     assert xdg_config_dir() in (expected, None)  # None: platformdirs is asked
     assert str(ClientPaths().config_dir) == str(AppPaths.default().config_dir) == expected
@@ -40,14 +51,7 @@ def test_the_data_folder_is_the_one_platformdirs_finds(
     data_home: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """``status`` reads the history from there: the app's own file."""
-    if home is None:
-        monkeypatch.delenv("HOME", raising=False)
-    else:
-        monkeypatch.setenv("HOME", str(tmp_path / "home") if home == "absolute" else home)
-    if data_home is None:
-        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
-    else:
-        monkeypatch.setenv("XDG_DATA_HOME", data_home)
+    _environment(monkeypatch, tmp_path, home, "XDG_DATA_HOME", data_home)
     expected = platformdirs.user_data_dir("g2a-tray", appauthor=False)
     assert xdg_data_dir() in (expected, None)
     assert str(ClientPaths().sessions_file) == str(AppPaths.default().sessions_file)
@@ -61,14 +65,7 @@ def test_the_app_finds_the_folders_platformdirs_finds(
 ) -> None:
     """The app takes the XDG rule too (no platformdirs before its icon): the log folder
     as well as the others is platformdirs' own."""
-    if home is None:
-        monkeypatch.delenv("HOME", raising=False)
-    else:
-        monkeypatch.setenv("HOME", str(tmp_path / "home") if home == "absolute" else home)
-    if state_home is None:
-        monkeypatch.delenv("XDG_STATE_HOME", raising=False)
-    else:
-        monkeypatch.setenv("XDG_STATE_HOME", state_home)
+    _environment(monkeypatch, tmp_path, home, "XDG_STATE_HOME", state_home)
     assert xdg_log_dir() in (platformdirs.user_log_dir("g2a-tray", appauthor=False), None)
     assert AppPaths.default() == AppPaths(
         Path(platformdirs.user_config_dir("g2a-tray", appauthor=False)),
