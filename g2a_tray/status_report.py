@@ -20,8 +20,7 @@ def print_newest(paths: ClientPaths, limit: int | None) -> int | None:
     """``status`` and ``status --limit N`` as a small client: sqlite3 and the status
     words, nothing else (core/sessions/quick_read.py); None when the history needs the
     store's way (:func:`print_status` then says the same)."""
-    from datetime import UTC, datetime
-
+    from g2a_tray.core.datetimes import UTC, datetime
     from g2a_tray.core.sessions.quick_read import newest
     from g2a_tray.core.settings.quick_peek import stale_after_of
 

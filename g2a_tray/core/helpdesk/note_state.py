@@ -5,8 +5,7 @@ status`` can say them without the outbox (which a terminal's quick look has no u
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from g2a_tray.core.datetimes import datetime
 from g2a_tray.core.sessions.status import short_time
 
 PENDING, WRITTEN, FAILED = "pending", "written", "failed"

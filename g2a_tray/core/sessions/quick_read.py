@@ -11,16 +11,21 @@ an empty one (and stays uncreated).
 from __future__ import annotations
 
 import os
-import sqlite3
-from datetime import datetime
 
+from g2a_tray.core.datetimes import datetime
 from g2a_tray.core.sessions.times import EPOCH_STANDIN, stored_time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import sqlite3
     from pathlib import Path
 
     from g2a_tray.core.helpdesk.note_state import NoteRow
+else:
+    try:  # the C half: sqlite3/dbapi2.py imports datetime.py and collections.abc for the
+        import _sqlite3 as sqlite3  # adapters this read-only reader never uses
+    except ImportError:
+        import sqlite3
 
 READ_SCHEMA = 5  # store.SCHEMA_VERSION when this was written (a test holds them equal)
 

@@ -10,7 +10,7 @@ all show its ``words``, and ``status --json`` keeps the raw value beside it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from g2a_tray.core.datetimes import datetime, timedelta
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (mypy knows it)
 if TYPE_CHECKING:

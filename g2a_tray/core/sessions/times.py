@@ -8,7 +8,7 @@ missing everywhere it would be shown or computed with.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from g2a_tray.core.datetimes import UTC, datetime
 
 EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_TIME = datetime(2200, 1, 1, tzinfo=UTC)

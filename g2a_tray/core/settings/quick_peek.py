@@ -7,8 +7,7 @@ would refuse reads as the default, as :func:`settings.store.peek_settings` does.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from g2a_tray.core.datetimes import timedelta
 from g2a_tray.core.sessions.status import DEFAULT_STALE_AFTER, check_stale_minutes
 
 MAX_SETTINGS_BYTES = 1 << 20  # as the settings store reads at most
